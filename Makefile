@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# loopnic: `make` builds loopnic.ko for one kernel (KDIR); `make check` and
+# `make demo` run it inside a QEMU guest (see README.md).
+
+# The running kernel's headers if it has them, else the newest Debian ones.
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
+	     $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
+
+.PHONY: all modules clean check demo setup lint help
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make setup' or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf build
+
+setup:
+	scripts/setup.sh
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+lint:
+	scripts/lint.sh
+
+help:
+	@echo "make [KDIR=...]  build loopnic.ko"
+	@echo "make check       install, build for every kernel, run the suite in a VM"
+	@echo "make demo        boot a VM, ping across a pair, show counters and RTTs"
+	@echo "make lint        checkpatch --strict, sparse and W=1 on every kernel"

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic: a loopback-style virtual NIC. Module entry points, parameters,
+ * the "loopnic" rtnl link kind and the cross-wired port pairs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/netdevice.h>
+#include <net/rtnetlink.h>
+
+#include "loopnic.h"
+
+/* An unsigned module parameter that refuses values outside [min, max]. */
+struct loopnic_uint_param {
+	unsigned int *value;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int loopnic_param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	const struct loopnic_uint_param *p = kp->arg;
+	unsigned int n;
+
+	/* val is NULL for a bare "pairs" with no "=". */
+	if (!val || kstrtouint(val, 0, &n) || n < p->min || n > p->max) {
+		pr_err("invalid %s=%s: must be %u..%u\n",
+		       kp->name, val ?: "", p->min, p->max);
+		return -EINVAL;
+	}
+	*p->value = n;
+	return 0;
+}
+
+static int loopnic_param_get_uint(char *buf, const struct kernel_param *kp)
+{
+	const struct loopnic_uint_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", *p->value);
+}
+
+static const struct kernel_param_ops loopnic_uint_param_ops = {
+	.set = loopnic_param_set_uint,
+	.get = loopnic_param_get_uint,
+};
+
+static unsigned int loopnic_pairs = 1;
+static struct loopnic_uint_param loopnic_pairs_param = {
+	.value = &loopnic_pairs, .min = 1, .max = LOOPNIC_MAX_PAIRS,
+};
+module_param_cb(pairs, &loopnic_uint_param_ops, &loopnic_pairs_param, 0444);
+MODULE_PARM_DESC(pairs, "Number of cross-wired port pairs to create (1..32, default 1)");
+
+unsigned int loopnic_backlog_len = 1000;
+static struct loopnic_uint_param loopnic_backlog_len_param = {
+	.value = &loopnic_backlog_len, .min = 1, .max = LOOPNIC_BACKLOG_MAX,
+};
+module_param_cb(backlog_len, &loopnic_uint_param_ops, &loopnic_backlog_len_param, 0444);
+MODULE_PARM_DESC(backlog_len, "Per-CPU receive backlog limit in frames (1..1048576, default 1000)");
+
+static const char * const loopnic_path_names[] = {
+	[LOOPNIC_PATH_BACKLOG]	= "backlog",
+	[LOOPNIC_PATH_RING]	= "ring",
+};
+
+static enum loopnic_path loopnic_default_path = LOOPNIC_PATH_BACKLOG;
+
+static int loopnic_param_set_path(const char *val, const struct kernel_param *kp)
+{
+	if (val && sysfs_streq(val, loopnic_path_names[LOOPNIC_PATH_BACKLOG])) {
+		loopnic_default_path = LOOPNIC_PATH_BACKLOG;
+		return 0;
+	}
+	if (val && sysfs_streq(val, loopnic_path_names[LOOPNIC_PATH_RING])) {
+		pr_err("path=ring: the ring path is not implemented yet, use path=backlog\n");
+		return -EOPNOTSUPP;
+	}
+	pr_err("invalid path=%s: must be backlog or ring\n", val ?: "");
+	return -EINVAL;
+}
+
+static int loopnic_param_get_path(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", loopnic_path_names[loopnic_default_path]);
+}
+
+static const struct kernel_param_ops loopnic_path_param_ops = {
+	.set = loopnic_param_set_path,
+	.get = loopnic_param_get_path,
+};
+module_param_cb(path, &loopnic_path_param_ops, NULL, 0444);
+MODULE_PARM_DESC(path, "Data path of new ports: backlog (default) or ring");
+
+static void loopnic_wire(struct net_device *a, struct net_device *b)
+{
+	rcu_assign_pointer(((struct loopnic_port *)netdev_priv(a))->peer, b);
+	rcu_assign_pointer(((struct loopnic_port *)netdev_priv(b))->peer, a);
+}
+
+/* `ip link add NAME type loopnic`: a port wired to itself, a NIC in MAC loopback. */
+static int loopnic_newlink(struct net *src_net, struct net_device *dev,
+			   struct nlattr *tb[], struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = register_netdevice(dev);
+	if (err)
+		return err;
+	loopnic_wire(dev, dev);
+	return 0;
+}
+
+/* Cutting one end of the cable removes both ports, as veth does. */
+static void loopnic_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(port->peer);
+
+	RCU_INIT_POINTER(port->peer, NULL);
+	unregister_netdevice_queue(dev, head);
+
+	if (peer && peer != dev) {
+		struct loopnic_port *peer_port = netdev_priv(peer);
+
+		RCU_INIT_POINTER(peer_port->peer, NULL);
+		unregister_netdevice_queue(peer, head);
+	}
+}
+
+static struct rtnl_link_ops loopnic_link_ops = {
+	.kind		= KBUILD_MODNAME,
+	.priv_size	= sizeof(struct loopnic_port),
+	.setup		= loopnic_setup,
+	.newlink	= loopnic_newlink,
+	.dellink	= loopnic_dellink,
+};
+
+static struct net_device *loopnic_alloc_port(unsigned int index)
+{
+	char name[IFNAMSIZ];
+	struct net_device *dev;
+
+	snprintf(name, sizeof(name), "%s%u", KBUILD_MODNAME, index);
+	dev = alloc_netdev(sizeof(struct loopnic_port), name, NET_NAME_ENUM,
+			   loopnic_setup);
+	if (dev)
+		dev->rtnl_link_ops = &loopnic_link_ops;
+	return dev;
+}
+
+/* Ports 2n and 2n+1, wired to each other. Called under RTNL. */
+static int loopnic_create_pair(unsigned int n)
+{
+	struct net_device *a, *b;
+	int err = -ENOMEM;
+
+	a = loopnic_alloc_port(2 * n);
+	b = loopnic_alloc_port(2 * n + 1);
+	if (!a || !b)
+		goto err_free;
+
+	err = register_netdevice(a);
+	if (err)
+		goto err_free;
+	err = register_netdevice(b);
+	if (err) {
+		/* a is the core's now: unregistering it also frees it. */
+		unregister_netdevice(a);
+		a = NULL;
+		goto err_free;
+	}
+	loopnic_wire(a, b);
+	return 0;
+
+err_free:
+	if (b)
+		free_netdev(b);
+	if (a)
+		free_netdev(a);
+	return err;
+}
+
+static int __init loopnic_module_init(void)
+{
+	unsigned int n;
+	int err;
+
+	err = rtnl_link_register(&loopnic_link_ops);
+	if (err)
+		return err;
+
+	rtnl_lock();
+	for (n = 0; n < loopnic_pairs; n++) {
+		err = loopnic_create_pair(n);
+		if (err)
+			break;
+	}
+	rtnl_unlock();
+
+	if (err) {
+		pr_err("creating port pair %u failed: %d\n", n, err);
+		/* Also removes the pairs already created. */
+		rtnl_link_unregister(&loopnic_link_ops);
+	}
+	return err;
+}
+
+static void __exit loopnic_module_exit(void)
+{
+	/* Deletes every loopnic port in every namespace through dellink. */
+	rtnl_link_unregister(&loopnic_link_ops);
+}
+
+module_init(loopnic_module_init);
+module_exit(loopnic_module_exit);
+
+MODULE_AUTHOR("The loopnic developers");
+MODULE_DESCRIPTION("Loopback-style virtual NIC with cross-wired port pairs");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_RTNL_LINK(KBUILD_MODNAME);

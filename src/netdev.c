@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic: net_device operations, the transmit entry point and stats64.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+
+#include "compat.h"
+#include "loopnic.h"
+
+/* As veth: frames never leave memory, so every offload is free to claim. */
+#define LOOPNIC_FEATURES (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
+			  NETIF_F_RXCSUM | NETIF_F_SCTP_CRC | NETIF_F_HIGHDMA | \
+			  NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
+
+/*
+ * Turn a frame leaving @dev into one arriving at @peer, as it would look after
+ * a wire and a receiving NIC: no socket, no route, no state from the sender's
+ * namespace. Returns false if @peer could not have received it.
+ */
+static bool loopnic_wire_prepare(struct sk_buff *skb, struct net_device *dev,
+				 struct net_device *peer)
+{
+	/* MSG_ZEROCOPY pages belong to the sender; the receiver may keep them. */
+	if (unlikely(skb_orphan_frags_rx(skb, GFP_ATOMIC)))
+		return false;
+	if (unlikely(!is_skb_forwardable(peer, skb) ||
+		     !pskb_may_pull(skb, ETH_HLEN)))
+		return false;
+
+	/* Release the sender's socket memory now, as loopback_xmit() does. */
+	skb_orphan(skb);
+	skb_scrub_packet(skb, !net_eq(dev_net(dev), dev_net(peer)));
+	skb->priority = 0;
+	skb->protocol = eth_type_trans(skb, peer);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	return true;
+}
+
+static netdev_tx_t loopnic_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	unsigned int len = skb->len;
+	struct net_device *peer;
+
+	/* Keeps the peer, and its readiness, stable until the frame is queued. */
+	rcu_read_lock();
+	peer = rcu_dereference(port->peer);
+	if (unlikely(!peer || !loopnic_backlog_ready(netdev_priv(peer))))
+		goto drop;
+
+	skb_tx_timestamp(skb);
+	if (unlikely(!loopnic_wire_prepare(skb, dev, peer)))
+		goto drop;
+
+	/* Counted first: once queued, another CPU may already free the skb. */
+	loopnic_count_frame(port, LOOPNIC_TX_PACKETS, len);
+	loopnic_backlog_enqueue(netdev_priv(peer), skb);
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+
+drop:
+	rcu_read_unlock();
+	loopnic_count(port, LOOPNIC_TX_DROPS, 1);
+	kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+	return NETDEV_TX_OK;
+}
+
+static int loopnic_open(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(port->peer);
+
+	loopnic_backlog_open(port);
+	/* Like a cable: the link is up once both ends are (a self-wired port is its own peer). */
+	if (peer && netif_running(peer)) {
+		netif_carrier_on(dev);
+		netif_carrier_on(peer);
+	}
+	return 0;
+}
+
+static int loopnic_stop(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(port->peer);
+
+	netif_carrier_off(dev);
+	if (peer)
+		netif_carrier_off(peer);
+	loopnic_backlog_close(port);
+	return 0;
+}
+
+static int loopnic_init(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	int err;
+
+	port->dev = dev;
+	port->stats = netdev_alloc_pcpu_stats(struct loopnic_pcpu_stats);
+	if (!port->stats)
+		return -ENOMEM;
+
+	err = loopnic_backlog_init(port);
+	if (err) {
+		free_percpu(port->stats);
+		port->stats = NULL;
+		return err;
+	}
+
+	/* No carrier until the peer is up too. */
+	netif_carrier_off(dev);
+	return 0;
+}
+
+/*
+ * Runs after the last reference is gone (or when registration fails), so
+ * sysfs and ndo_get_stats64 readers are done with the counters by now.
+ */
+static void loopnic_destruct(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	loopnic_backlog_free(port);
+	free_percpu(port->stats);
+	port->stats = NULL;
+}
+
+static void loopnic_get_stats64(struct net_device *dev,
+				struct rtnl_link_stats64 *stats)
+{
+	u64 c[LOOPNIC_NUM_COUNTERS];
+
+	loopnic_stats_read(netdev_priv(dev), c);
+	stats->rx_packets = c[LOOPNIC_RX_PACKETS];
+	stats->rx_bytes = c[LOOPNIC_RX_BYTES];
+	stats->tx_packets = c[LOOPNIC_TX_PACKETS];
+	stats->tx_bytes = c[LOOPNIC_TX_BYTES];
+	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS];
+	stats->tx_dropped = c[LOOPNIC_TX_DROPS];
+}
+
+/* Makes `ip link` print "loopnic0@loopnic1", as for veth. */
+static int loopnic_get_iflink(const struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct net_device *peer;
+	int iflink = 0;
+
+	rcu_read_lock();
+	peer = rcu_dereference(port->peer);
+	if (peer)
+		iflink = READ_ONCE(peer->ifindex);
+	rcu_read_unlock();
+	return iflink;
+}
+
+static const struct net_device_ops loopnic_netdev_ops = {
+	.ndo_init		= loopnic_init,
+	.ndo_open		= loopnic_open,
+	.ndo_stop		= loopnic_stop,
+	.ndo_start_xmit		= loopnic_xmit,
+	.ndo_get_stats64	= loopnic_get_stats64,
+	.ndo_get_iflink		= loopnic_get_iflink,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+void loopnic_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+
+	dev->netdev_ops = &loopnic_netdev_ops;
+	dev->ethtool_ops = &loopnic_ethtool_ops;
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = loopnic_destruct;
+
+	/* Like lo and veth: no qdisc, xmit is lockless and never says busy. */
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE;
+	loopnic_set_lltx(dev);
+
+	dev->features |= LOOPNIC_FEATURES;
+	dev->hw_features = LOOPNIC_FEATURES;
+	dev->hw_enc_features = LOOPNIC_FEATURES;
+	dev->vlan_features = LOOPNIC_FEATURES;
+
+	/* Any size lo takes. */
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU;
+
+	eth_hw_addr_random(dev);
+}
