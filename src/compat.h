@@ -11,6 +11,27 @@
 #include <linux/netdevice.h>
 
 /*
+ * 6.6 split <net/page_pool.h> into <net/page_pool/types.h> and
+ * <net/page_pool/helpers.h> ("net: page_pool: split the page_pool.h into 2
+ * headers"); the calls loopnic makes (page_pool_create,
+ * page_pool_dev_alloc_pages, page_pool_put_full_page(pool, page,
+ * allow_direct), page_pool_get_dma_addr, skb_mark_for_recycle(skb)) kept
+ * their signatures across 6.1..6.12. Until the split, <linux/skbuff.h>
+ * included the old header itself, which is the test used here: sparse
+ * (0.6.4) does not know __has_include().
+ */
+#include <linux/skbuff.h>
+#ifndef _NET_PAGE_POOL_H
+#include <net/page_pool/helpers.h>
+#endif
+
+/*
+ * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>; <linux/etherdevice.h>
+ * includes whichever the kernel has.
+ */
+#include <linux/etherdevice.h>
+
+/*
  * 6.12 turned the NETIF_F_LLTX feature bit into the dev->lltx flag
  * ("netdev_features: convert NETIF_F_LLTX to dev->lltx").
  */

@@ -5,11 +5,14 @@
 #ifndef LOOPNIC_H
 #define LOOPNIC_H
 
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
 
 #define LOOPNIC_MAX_PAIRS	32
 #define LOOPNIC_BACKLOG_MAX	1048576
+/* Ring path: the largest frame the emulated MAC carries, minus a VLAN header. */
+#define LOOPNIC_RING_MAX_MTU	(3584 - VLAN_ETH_HLEN)
 
 enum loopnic_path {
 	LOOPNIC_PATH_BACKLOG,
@@ -28,6 +31,23 @@ enum loopnic_counter {
 	LOOPNIC_BACKLOG_POLLS,
 	LOOPNIC_BACKLOG_DROPS,
 	LOOPNIC_TX_DROPS,
+	/* Ring path: the totals above are summed from the per-channel ones. */
+	LOOPNIC_RX_DROPS,
+	LOOPNIC_RX0_PACKETS,
+	LOOPNIC_RX0_BYTES,
+	LOOPNIC_TX0_PACKETS,
+	LOOPNIC_TX0_BYTES,
+	LOOPNIC_TX0_STOPPED,
+	LOOPNIC_TX0_WAKE,
+	LOOPNIC_TX0_DOORBELLS,
+	LOOPNIC_CH0_EVENTS,
+	LOOPNIC_CH0_POLL,
+	LOOPNIC_CH0_ARM,
+	/* Ring path, read from the device's registers by loopnic_stats_read(). */
+	LOOPNIC_CH0_IRQS,
+	LOOPNIC_RX_OUT_OF_BUFFER,
+	LOOPNIC_RX_DISCARDS_PHY,
+	LOOPNIC_TX_DISCARDS_PHY,
 	LOOPNIC_NUM_COUNTERS,
 };
 
@@ -37,6 +57,8 @@ struct loopnic_pcpu_stats {
 };
 
 struct loopnic_backlog;
+struct loopnic_channel;
+struct loopnic_hw;
 
 /* netdev_priv() of every loopnic port. */
 struct loopnic_port {
@@ -50,9 +72,16 @@ struct loopnic_port {
 	 * disabled; the peer's xmit reads it (acquire) before queueing to us.
 	 */
 	bool rx_ready;
+	/* Chosen at creation, fixed for the port's life; the peer's is the same. */
+	enum loopnic_path path;
+	/* Ring path: the port's emulated NIC, and its channel while up. */
+	struct loopnic_hw *hw;
+	struct loopnic_channel *ch;
+	unsigned long pflags;
 };
 
 extern unsigned int loopnic_backlog_len;
+extern enum loopnic_path loopnic_default_path;
 extern const struct ethtool_ops loopnic_ethtool_ops;
 
 /* netdev.c */
@@ -66,6 +95,15 @@ void loopnic_backlog_close(struct loopnic_port *port);
 bool loopnic_backlog_ready(const struct loopnic_port *port);
 void loopnic_backlog_enqueue(struct loopnic_port *port, struct sk_buff *skb);
 
+/* en/channel.c: the ring path, mlx5e-style */
+int loopnic_en_init(struct loopnic_port *port);
+void loopnic_en_uninit(struct loopnic_port *port);
+int loopnic_en_open(struct loopnic_port *port);
+void loopnic_en_stop(struct loopnic_port *port);
+void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
+/* en/tx.c */
+netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
+
 /* stats.c */
 void loopnic_stats_read(struct loopnic_port *port, u64 *out);
 
@@ -78,6 +116,18 @@ static inline void loopnic_count(struct loopnic_port *port,
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_add(&s->c[c], n);
 	u64_stats_update_end(&s->syncp);
+}
+
+/* Hard-IRQ context, which may interrupt a BH-context update on 32-bit. */
+static inline void loopnic_count_irq(struct loopnic_port *port,
+				     enum loopnic_counter c, u64 n)
+{
+	struct loopnic_pcpu_stats *s = this_cpu_ptr(port->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_add(&s->c[c], n);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
 }
 
 /* One frame of @len bytes: bumps @packets and the bytes counter after it. */

@@ -5,18 +5,26 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <net/rtnetlink.h>
 
+#include <loopnic/hw.h>
+
+#include "en/en.h"
 #include "loopnic.h"
 
-/* An unsigned module parameter that refuses values outside [min, max]. */
+/*
+ * An unsigned module parameter that refuses values outside [min, max], and
+ * with pow2 set, values that are not a power of two.
+ */
 struct loopnic_uint_param {
 	unsigned int *value;
 	unsigned int min;
 	unsigned int max;
+	bool pow2;
 };
 
 static int loopnic_param_set_uint(const char *val, const struct kernel_param *kp)
@@ -25,9 +33,10 @@ static int loopnic_param_set_uint(const char *val, const struct kernel_param *kp
 	unsigned int n;
 
 	/* val is NULL for a bare "pairs" with no "=". */
-	if (!val || kstrtouint(val, 0, &n) || n < p->min || n > p->max) {
-		pr_err("invalid %s=%s: must be %u..%u\n",
-		       kp->name, val ?: "", p->min, p->max);
+	if (!val || kstrtouint(val, 0, &n) || n < p->min || n > p->max ||
+	    (p->pow2 && !is_power_of_2(n))) {
+		pr_err("invalid %s=%s: must be %s%u..%u\n", kp->name, val ?: "",
+		       p->pow2 ? "a power of two in " : "", p->min, p->max);
 		return -EINVAL;
 	}
 	*p->value = n;
@@ -60,12 +69,28 @@ static struct loopnic_uint_param loopnic_backlog_len_param = {
 module_param_cb(backlog_len, &loopnic_uint_param_ops, &loopnic_backlog_len_param, 0444);
 MODULE_PARM_DESC(backlog_len, "Per-CPU receive backlog limit in frames (1..1048576, default 1000)");
 
+unsigned int loopnic_sq_size = 1024;
+static struct loopnic_uint_param loopnic_sq_size_param = {
+	.value = &loopnic_sq_size, .pow2 = true,
+	.min = 1U << 6, .max = 1U << LOOPNIC_HW_MAX_LOG_SZ,
+};
+module_param_cb(sq_size, &loopnic_uint_param_ops, &loopnic_sq_size_param, 0444);
+MODULE_PARM_DESC(sq_size, "Ring path: TX descriptors per send queue (power of two, 64..8192, default 1024)");
+
+unsigned int loopnic_rq_size = 1024;
+static struct loopnic_uint_param loopnic_rq_size_param = {
+	.value = &loopnic_rq_size, .pow2 = true,
+	.min = 1U << LOOPNIC_HW_MIN_LOG_SZ, .max = 1U << LOOPNIC_HW_MAX_LOG_SZ,
+};
+module_param_cb(rq_size, &loopnic_uint_param_ops, &loopnic_rq_size_param, 0444);
+MODULE_PARM_DESC(rq_size, "Ring path: RX buffers per receive queue (power of two, 8..8192, default 1024)");
+
 static const char * const loopnic_path_names[] = {
 	[LOOPNIC_PATH_BACKLOG]	= "backlog",
 	[LOOPNIC_PATH_RING]	= "ring",
 };
 
-static enum loopnic_path loopnic_default_path = LOOPNIC_PATH_BACKLOG;
+enum loopnic_path loopnic_default_path = LOOPNIC_PATH_BACKLOG;
 
 static int loopnic_param_set_path(const char *val, const struct kernel_param *kp)
 {
@@ -74,8 +99,8 @@ static int loopnic_param_set_path(const char *val, const struct kernel_param *kp
 		return 0;
 	}
 	if (val && sysfs_streq(val, loopnic_path_names[LOOPNIC_PATH_RING])) {
-		pr_err("path=ring: the ring path is not implemented yet, use path=backlog\n");
-		return -EOPNOTSUPP;
+		loopnic_default_path = LOOPNIC_PATH_RING;
+		return 0;
 	}
 	pr_err("invalid path=%s: must be backlog or ring\n", val ?: "");
 	return -EINVAL;
@@ -95,8 +120,13 @@ MODULE_PARM_DESC(path, "Data path of new ports: backlog (default) or ring");
 
 static void loopnic_wire(struct net_device *a, struct net_device *b)
 {
-	rcu_assign_pointer(((struct loopnic_port *)netdev_priv(a))->peer, b);
-	rcu_assign_pointer(((struct loopnic_port *)netdev_priv(b))->peer, a);
+	struct loopnic_port *pa = netdev_priv(a), *pb = netdev_priv(b);
+
+	rcu_assign_pointer(pa->peer, b);
+	rcu_assign_pointer(pb->peer, a);
+	/* Both ends were created with the module's path, so both have a NIC. */
+	if (pa->hw && pb->hw)
+		loopnic_hw_connect(pa->hw, pb->hw);
 }
 
 /* `ip link add NAME type loopnic`: a port wired to itself, a NIC in MAC loopback. */
@@ -188,9 +218,14 @@ static int __init loopnic_module_init(void)
 	unsigned int n;
 	int err;
 
-	err = rtnl_link_register(&loopnic_link_ops);
+	err = loopnic_hw_module_init();
 	if (err)
 		return err;
+	err = rtnl_link_register(&loopnic_link_ops);
+	if (err) {
+		loopnic_hw_module_exit();
+		return err;
+	}
 
 	rtnl_lock();
 	for (n = 0; n < loopnic_pairs; n++) {
@@ -204,6 +239,7 @@ static int __init loopnic_module_init(void)
 		pr_err("creating port pair %u failed: %d\n", n, err);
 		/* Also removes the pairs already created. */
 		rtnl_link_unregister(&loopnic_link_ops);
+		loopnic_hw_module_exit();
 	}
 	return err;
 }
@@ -212,6 +248,8 @@ static void __exit loopnic_module_exit(void)
 {
 	/* Deletes every loopnic port in every namespace through dellink. */
 	rtnl_link_unregister(&loopnic_link_ops);
+	/* After the ports: their devices' engines run on it. */
+	loopnic_hw_module_exit();
 }
 
 module_init(loopnic_module_init);

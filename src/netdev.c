@@ -14,6 +14,11 @@
 #define LOOPNIC_FEATURES (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
 			  NETIF_F_RXCSUM | NETIF_F_SCTP_CRC | NETIF_F_HIGHDMA | \
 			  NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
+/*
+ * The emulated NIC gathers and checksums a frame but does not segment it
+ * (no TSO): the stack segments in software before xmit.
+ */
+#define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA)
 
 /*
  * Turn a frame leaving @dev into one arriving at @peer, as it would look after
@@ -68,12 +73,28 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+static netdev_tx_t loopnic_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (port->path == LOOPNIC_PATH_RING)
+		return loopnic_en_xmit(skb, dev);
+	return loopnic_xmit(skb, dev);
+}
+
 static int loopnic_open(struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
 	struct net_device *peer = rtnl_dereference(port->peer);
 
-	loopnic_backlog_open(port);
+	if (port->path == LOOPNIC_PATH_RING) {
+		int err = loopnic_en_open(port);
+
+		if (err)
+			return err;
+	} else {
+		loopnic_backlog_open(port);
+	}
 	/* Like a cable: the link is up once both ends are (a self-wired port is its own peer). */
 	if (peer && netif_running(peer)) {
 		netif_carrier_on(dev);
@@ -90,7 +111,10 @@ static int loopnic_stop(struct net_device *dev)
 	netif_carrier_off(dev);
 	if (peer)
 		netif_carrier_off(peer);
-	loopnic_backlog_close(port);
+	if (port->path == LOOPNIC_PATH_RING)
+		loopnic_en_stop(port);
+	else
+		loopnic_backlog_close(port);
 	return 0;
 }
 
@@ -104,7 +128,10 @@ static int loopnic_init(struct net_device *dev)
 	if (!port->stats)
 		return -ENOMEM;
 
-	err = loopnic_backlog_init(port);
+	if (port->path == LOOPNIC_PATH_RING)
+		err = loopnic_en_init(port);
+	else
+		err = loopnic_backlog_init(port);
 	if (err) {
 		free_percpu(port->stats);
 		port->stats = NULL;
@@ -124,7 +151,10 @@ static void loopnic_destruct(struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
 
-	loopnic_backlog_free(port);
+	if (port->path == LOOPNIC_PATH_RING)
+		loopnic_en_uninit(port);
+	else
+		loopnic_backlog_free(port);
 	free_percpu(port->stats);
 	port->stats = NULL;
 }
@@ -139,8 +169,10 @@ static void loopnic_get_stats64(struct net_device *dev,
 	stats->rx_bytes = c[LOOPNIC_RX_BYTES];
 	stats->tx_packets = c[LOOPNIC_TX_PACKETS];
 	stats->tx_bytes = c[LOOPNIC_TX_BYTES];
-	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS];
-	stats->tx_dropped = c[LOOPNIC_TX_DROPS];
+	/* Counters of the other path stay 0. */
+	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS] + c[LOOPNIC_RX_DROPS] +
+			    c[LOOPNIC_RX_OUT_OF_BUFFER] + c[LOOPNIC_RX_DISCARDS_PHY];
+	stats->tx_dropped = c[LOOPNIC_TX_DROPS] + c[LOOPNIC_TX_DISCARDS_PHY];
 }
 
 /* Makes `ip link` print "loopnic0@loopnic1", as for veth. */
@@ -162,21 +194,45 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_init		= loopnic_init,
 	.ndo_open		= loopnic_open,
 	.ndo_stop		= loopnic_stop,
-	.ndo_start_xmit		= loopnic_xmit,
+	.ndo_start_xmit		= loopnic_start_xmit,
 	.ndo_get_stats64	= loopnic_get_stats64,
 	.ndo_get_iflink		= loopnic_get_iflink,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 };
 
+/* A NIC with rings: a qdisc in front, xmit under the TX lock, room is finite. */
+static void loopnic_setup_ring(struct net_device *dev)
+{
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+
+	dev->features |= LOOPNIC_RING_FEATURES;
+	dev->hw_features = LOOPNIC_RING_FEATURES;
+	dev->vlan_features = LOOPNIC_RING_FEATURES;
+
+	/* A frame is one RX buffer until multi-buffer receive exists. */
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = LOOPNIC_RING_MAX_MTU;
+}
+
 void loopnic_setup(struct net_device *dev)
 {
+	struct loopnic_port *port = netdev_priv(dev);
+
 	ether_setup(dev);
 
 	dev->netdev_ops = &loopnic_netdev_ops;
 	dev->ethtool_ops = &loopnic_ethtool_ops;
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = loopnic_destruct;
+	eth_hw_addr_random(dev);
+
+	port->path = loopnic_default_path;
+	if (port->path == LOOPNIC_PATH_RING) {
+		loopnic_setup_ring(dev);
+		return;
+	}
 
 	/* Like lo and veth: no qdisc, xmit is lockless and never says busy. */
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
@@ -191,6 +247,4 @@ void loopnic_setup(struct net_device *dev)
 	/* Any size lo takes. */
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
-
-	eth_hw_addr_random(dev);
 }

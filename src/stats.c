@@ -3,7 +3,33 @@
  * loopnic: per-CPU counters, summed for ndo_get_stats64 and ethtool -S so
  * that both always report the same numbers.
  */
+#include <loopnic/hw.h>
+
 #include "loopnic.h"
+
+/*
+ * Ring path: the totals are the sums of the per-channel counters (one
+ * channel for now), and what only the device sees comes from its registers,
+ * as mlx5 reads its vport and queue counters from firmware.
+ */
+static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
+{
+	out[LOOPNIC_RX_PACKETS] = out[LOOPNIC_RX0_PACKETS];
+	out[LOOPNIC_RX_BYTES] = out[LOOPNIC_RX0_BYTES];
+	out[LOOPNIC_TX_PACKETS] = out[LOOPNIC_TX0_PACKETS];
+	out[LOOPNIC_TX_BYTES] = out[LOOPNIC_TX0_BYTES];
+
+	if (!port->hw)
+		return;
+	out[LOOPNIC_CH0_IRQS] = loopnic_hw_reg_read(port->hw,
+						    LOOPNIC_REG_CH(0) + LOOPNIC_CH_IRQS);
+	out[LOOPNIC_RX_OUT_OF_BUFFER] = loopnic_hw_reg_read(port->hw,
+							    LOOPNIC_REG_RX_OUT_OF_BUFFER);
+	out[LOOPNIC_RX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,
+							   LOOPNIC_REG_RX_DISCARDS);
+	out[LOOPNIC_TX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,
+							   LOOPNIC_REG_TX_DISCARDS);
+}
 
 void loopnic_stats_read(struct loopnic_port *port, u64 *out)
 {
@@ -24,4 +50,7 @@ void loopnic_stats_read(struct loopnic_port *port, u64 *out)
 		for (i = 0; i < LOOPNIC_NUM_COUNTERS; i++)
 			out[i] += snap[i];
 	}
+
+	if (port->path == LOOPNIC_PATH_RING)
+		loopnic_stats_ring(port, out);
 }

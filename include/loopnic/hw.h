@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loopnic emulated NIC: the hardware interface.
+ *
+ * This header is the only contract between the driver half (src/en/) and the
+ * device model (src/hw/), as a real NIC's programmer's reference manual would
+ * be: descriptor and completion formats as they sit in DMA memory
+ * (little-endian, fixed sizes) and the register map. The device reaches
+ * driver memory only through the DMA addresses it is given here.
+ */
+#ifndef LOOPNIC_HW_H
+#define LOOPNIC_HW_H
+
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/device.h>
+#include <linux/interrupt.h>
+#include <linux/types.h>
+
+/* Largest frame (Ethernet header included, FCS excluded) the MAC carries. */
+#define LOOPNIC_HW_MAX_FRAME		3584
+
+#define LOOPNIC_HW_MAX_CHANNELS		1
+#define LOOPNIC_HW_MIN_LOG_SZ		3
+#define LOOPNIC_HW_MAX_LOG_SZ		13
+
+/*
+ * TX work queue element: one buffer of a frame. A frame is described by
+ * consecutive WQEs; the last carries LOOPNIC_TX_F_EOP. Checksum offload is
+ * requested in the first WQE of a frame: the device sums from csum_start to
+ * the end of the frame and stores the folded result at csum_start +
+ * csum_offset (offsets from the start of the frame).
+ */
+struct loopnic_tx_wqe {
+	__le64 addr;
+	__le16 len;
+	__le16 flags;
+	__le16 csum_start;
+	__le16 csum_offset;
+};
+
+#define LOOPNIC_TX_F_EOP		BIT(0)
+#define LOOPNIC_TX_F_CSUM		BIT(1)
+
+/* RX work queue element: one posted receive buffer. */
+struct loopnic_rx_wqe {
+	__le64 addr;
+	__le32 len;
+	__le32 rsvd;
+};
+
+/*
+ * Completion queue entry. The device writes every other field, then
+ * (after a write barrier) op_own, whose owner bit it sets to the parity of
+ * the pass it is on: bit log_sz of its producer counter. Entries start with
+ * the owner bit set, so the first pass (parity 0) is told from stale ones.
+ * wqe_counter is the low 16 bits of the counter of the WQE completed (for TX,
+ * the frame's EOP WQE).
+ */
+struct loopnic_cqe {
+	__le32 byte_cnt;
+	__le16 wqe_counter;
+	u8 flags;
+	u8 op_own;
+	__le64 rsvd;
+};
+
+#define LOOPNIC_CQE_OWNER		BIT(0)
+/* The frame was not sent: too long or malformed descriptors. */
+#define LOOPNIC_CQE_F_ERR		BIT(0)
+
+static_assert(sizeof(struct loopnic_tx_wqe) == 16);
+static_assert(sizeof(struct loopnic_rx_wqe) == 16);
+static_assert(sizeof(struct loopnic_cqe) == 16);
+
+/*
+ * Registers are 64 bits wide (think readq/writeq). Global registers first,
+ * then one block per channel. Counters are read-only and never reset.
+ */
+#define LOOPNIC_REG_ID			0x0000	/* ro: LOOPNIC_HW_ID */
+#define LOOPNIC_REG_NUM_CH		0x0008	/* ro: channels implemented */
+#define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, no RX WQE */
+#define LOOPNIC_REG_RX_DISCARDS		0x0018	/* ro: frames dropped, RQ off or too long */
+#define LOOPNIC_REG_TX_DISCARDS		0x0020	/* ro: frames sent with no cable */
+
+#define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
+
+#define LOOPNIC_REG_CH(ch)		(0x1000 + (ch) * 0x100)
+/* Channel block. */
+#define LOOPNIC_CH_CTRL			0x00	/* rw: LOOPNIC_CH_CTRL_EN */
+#define LOOPNIC_CH_IRQ_CPU		0x08	/* rw: CPU the vector targets */
+#define LOOPNIC_CH_IRQS			0x10	/* ro: interrupts raised */
+#define LOOPNIC_CH_CTRL_EN		BIT(0)
+
+/*
+ * Queue blocks inside a channel block: base DMA address and log2 of the
+ * entry count, written while the channel is disabled, and a doorbell. For
+ * the SQ and RQ the doorbell takes the driver's producer counter (entries
+ * before it are valid); for a CQ it takes the driver's consumer counter and
+ * arms the CQ: one interrupt once an entry at or past it is written.
+ */
+enum loopnic_hw_queue {
+	LOOPNIC_Q_SQ,
+	LOOPNIC_Q_RQ,
+	LOOPNIC_Q_TXCQ,
+	LOOPNIC_Q_RXCQ,
+	LOOPNIC_NUM_QUEUES,
+};
+
+#define LOOPNIC_CH_Q(q)			(0x20 + (q) * 0x20)
+#define LOOPNIC_Q_BASE			0x00
+#define LOOPNIC_Q_LOG_SZ		0x08
+#define LOOPNIC_Q_DB			0x10
+
+#define LOOPNIC_REG_Q(ch, q, r)		(LOOPNIC_REG_CH(ch) + LOOPNIC_CH_Q(q) + (r))
+
+/*
+ * The bus: how the driver finds the device, maps memory for it and
+ * receives its interrupts (the equivalent of probe, pci_iomap and
+ * request_irq). Everything else goes through the registers.
+ */
+struct loopnic_hw;
+
+struct loopnic_hw *loopnic_hw_create(void);
+void loopnic_hw_destroy(struct loopnic_hw *hw);
+struct device *loopnic_hw_dma_dev(struct loopnic_hw *hw);
+/* Plug a cable between two devices (or from a device to itself). */
+void loopnic_hw_connect(struct loopnic_hw *a, struct loopnic_hw *b);
+
+u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg);
+void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
+
+/* Vector @vec is channel @vec's; the handler runs in hard-IRQ context. */
+typedef irqreturn_t (*loopnic_hw_irq_handler_t)(int vec, void *data);
+int loopnic_hw_request_irq(struct loopnic_hw *hw, int vec,
+			   loopnic_hw_irq_handler_t handler, void *data);
+/* Returns once no handler of @vec runs or can run any more. */
+void loopnic_hw_free_irq(struct loopnic_hw *hw, int vec);
+
+int loopnic_hw_module_init(void);
+void loopnic_hw_module_exit(void);
+
+#endif /* LOOPNIC_HW_H */

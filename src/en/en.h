@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loopnic ring path, driver half: the rings and channel of a port, named
+ * after mlx5e's. Talks to the device through include/loopnic/hw.h only.
+ */
+#ifndef LOOPNIC_EN_H
+#define LOOPNIC_EN_H
+
+#include <linux/netdevice.h>
+#include <loopnic/hw.h>
+
+#include "../compat.h"
+#include "../loopnic.h"
+
+/* Headroom before a received frame, as most drivers leave for the stack. */
+#define LOOPNIC_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
+/*
+ * One frame per page (no multi-buffer yet): the largest frame the MAC
+ * carries must fit beside the headroom and the skb_shared_info that
+ * napi_build_skb() puts at the end of the page.
+ */
+#define LOOPNIC_RX_BUF_LEN	LOOPNIC_HW_MAX_FRAME
+static_assert(LOOPNIC_RING_MAX_MTU + VLAN_ETH_HLEN == LOOPNIC_HW_MAX_FRAME);
+
+/* A frame with every fragment needs this many free SQ entries. */
+#define LOOPNIC_SQ_STOP_ROOM	(MAX_SKB_FRAGS + 1)
+/* TX CQEs handled per NAPI poll, as mlx5's MLX5E_TX_CQ_POLL_BUDGET. */
+#define LOOPNIC_TX_CQ_POLL_BUDGET	128
+
+/* ethtool private flags */
+enum {
+	LOOPNIC_PFLAG_RX_NO_REFILL,
+	LOOPNIC_NUM_PFLAGS,
+};
+
+enum loopnic_tx_map {
+	LOOPNIC_TX_MAP_NONE,
+	LOOPNIC_TX_MAP_SINGLE,
+	LOOPNIC_TX_MAP_PAGE,
+};
+
+/* What the driver must undo when an SQ entry completes. */
+struct loopnic_tx_buf {
+	dma_addr_t addr;
+	u32 len;
+	u8 map;
+	/* On a frame's last entry only: the skb and its length for BQL. */
+	struct sk_buff *skb;
+	u32 bytes;
+};
+
+struct loopnic_cq {
+	struct loopnic_cqe *cqe;
+	dma_addr_t dma;
+	u32 cc;
+	u32 log_sz;
+	u32 mask;
+};
+
+struct loopnic_sq {
+	struct loopnic_tx_wqe *wqe;
+	dma_addr_t dma;
+	/* pc: xmit only; cc: NAPI only, read by xmit for the room check. */
+	u32 pc;
+	u32 cc;
+	/* Producer counter last written to the doorbell. */
+	u32 db_pc;
+	u32 log_sz;
+	u32 mask;
+	struct loopnic_tx_buf *buf;
+	struct netdev_queue *txq;
+};
+
+struct loopnic_rq {
+	struct loopnic_rx_wqe *wqe;
+	dma_addr_t dma;
+	u32 pc;
+	u32 cc;
+	u32 log_sz;
+	u32 mask;
+	struct page **page;
+	struct page_pool *pool;
+};
+
+struct loopnic_channel {
+	struct loopnic_port *port;
+	struct net_device *netdev;
+	struct loopnic_hw *hw;
+	struct device *pdev;
+	unsigned int ix;
+	int cpu;
+	struct napi_struct napi;
+	struct loopnic_sq sq;
+	struct loopnic_cq txcq;
+	struct loopnic_rq rq;
+	struct loopnic_cq rxcq;
+};
+
+extern unsigned int loopnic_sq_size;
+extern unsigned int loopnic_rq_size;
+
+static inline u32 loopnic_reg_q(struct loopnic_channel *ch,
+				enum loopnic_hw_queue q, u32 reg)
+{
+	return LOOPNIC_REG_Q(ch->ix, q, reg);
+}
+
+/* The next CQE if software owns it, else NULL. */
+static inline struct loopnic_cqe *loopnic_cqe_get(struct loopnic_cq *cq)
+{
+	struct loopnic_cqe *cqe = &cq->cqe[cq->cc & cq->mask];
+	u8 sw_owner = (cq->cc >> cq->log_sz) & LOOPNIC_CQE_OWNER;
+
+	if ((READ_ONCE(cqe->op_own) & LOOPNIC_CQE_OWNER) != sw_owner)
+		return NULL;
+	/* The CQE body is read only once its owner bit says it is ours. */
+	dma_rmb();
+	return cqe;
+}
+
+/* tx.c */
+int loopnic_sq_alloc(struct loopnic_channel *ch, unsigned int size);
+void loopnic_sq_free(struct loopnic_channel *ch);
+bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget);
+netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* rx.c */
+int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size);
+void loopnic_rq_free(struct loopnic_channel *ch);
+int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget);
+void loopnic_post_rx_wqes(struct loopnic_channel *ch);
+
+/* channel.c */
+int loopnic_cq_alloc(struct loopnic_channel *ch, struct loopnic_cq *cq,
+		     unsigned int size);
+void loopnic_cq_free(struct loopnic_channel *ch, struct loopnic_cq *cq);
+
+#endif /* LOOPNIC_EN_H */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic ring path: receive, after mlx5e_poll_rx_cq() and
+ * mlx5e_post_rx_wqes(). Every RQ entry is one page from a page_pool that
+ * maps it for the device; a completed page becomes the skb's head without a
+ * copy and goes back to the pool when the stack frees the skb.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "en.h"
+
+int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
+{
+	struct page_pool_params pp = {
+		.flags		= PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.order		= 0,
+		.pool_size	= size,
+		.nid		= dev_to_node(ch->pdev),
+		.dev		= ch->pdev,
+		.dma_dir	= DMA_FROM_DEVICE,
+		.max_len	= LOOPNIC_RX_BUF_LEN,
+		.offset		= LOOPNIC_RX_HEADROOM,
+	};
+	struct loopnic_rq *rq = &ch->rq;
+	int err = -ENOMEM;
+
+	BUILD_BUG_ON(LOOPNIC_RX_HEADROOM + LOOPNIC_RX_BUF_LEN +
+		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE);
+
+	rq->log_sz = ilog2(size);
+	rq->mask = size - 1;
+	rq->pc = 0;
+	rq->cc = 0;
+	rq->page = kvcalloc(size, sizeof(*rq->page), GFP_KERNEL);
+	if (!rq->page)
+		return -ENOMEM;
+	rq->wqe = dma_alloc_coherent(ch->pdev, size * sizeof(*rq->wqe), &rq->dma,
+				     GFP_KERNEL);
+	if (!rq->wqe)
+		goto err_page;
+	rq->pool = page_pool_create(&pp);
+	if (IS_ERR(rq->pool)) {
+		err = PTR_ERR(rq->pool);
+		rq->pool = NULL;
+		goto err_wqe;
+	}
+	return 0;
+
+err_wqe:
+	dma_free_coherent(ch->pdev, size * sizeof(*rq->wqe), rq->wqe, rq->dma);
+	rq->wqe = NULL;
+err_page:
+	kvfree(rq->page);
+	rq->page = NULL;
+	return err;
+}
+
+/*
+ * After the device stopped and NAPI is off. Frames the device completed but
+ * NAPI never handled were received and lost: count them.
+ */
+void loopnic_rq_free(struct loopnic_channel *ch)
+{
+	struct loopnic_rq *rq = &ch->rq;
+	unsigned int lost = 0;
+
+	if (!rq->wqe)
+		return;
+	while (loopnic_cqe_get(&ch->rxcq)) {
+		ch->rxcq.cc++;
+		lost++;
+	}
+	for (; rq->cc != rq->pc; rq->cc++) {
+		struct page **page = &rq->page[rq->cc & rq->mask];
+
+		page_pool_put_full_page(rq->pool, *page, false);
+		*page = NULL;
+	}
+	if (lost) {
+		local_bh_disable();
+		loopnic_count(ch->port, LOOPNIC_RX_DROPS, lost);
+		local_bh_enable();
+	}
+
+	/* Pages still held by skbs in the stack keep the pool (and device) alive. */
+	page_pool_destroy(rq->pool);
+	rq->pool = NULL;
+	dma_free_coherent(ch->pdev, (rq->mask + 1) * sizeof(*rq->wqe), rq->wqe,
+			  rq->dma);
+	rq->wqe = NULL;
+	kvfree(rq->page);
+	rq->page = NULL;
+}
+
+/* Keep the RQ full; the doorbell goes once per refill, not per buffer. */
+void loopnic_post_rx_wqes(struct loopnic_channel *ch)
+{
+	struct loopnic_rq *rq = &ch->rq;
+	u32 pc = rq->pc;
+
+	if (unlikely(test_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &ch->port->pflags)))
+		return;
+
+	while (pc - rq->cc <= rq->mask) {
+		struct loopnic_rx_wqe *wqe = &rq->wqe[pc & rq->mask];
+		struct page *page = page_pool_dev_alloc_pages(rq->pool);
+
+		if (unlikely(!page))
+			break;
+		rq->page[pc & rq->mask] = page;
+		wqe->addr = cpu_to_le64(page_pool_get_dma_addr(page) +
+					LOOPNIC_RX_HEADROOM);
+		wqe->len = cpu_to_le32(LOOPNIC_RX_BUF_LEN);
+		pc++;
+	}
+	if (pc == rq->pc)
+		return;
+
+	rq->pc = pc;
+	/* Posted WQEs are in memory before the device can see the new counter. */
+	dma_wmb();
+	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, LOOPNIC_Q_RQ, LOOPNIC_Q_DB),
+			     rq->pc);
+}
+
+static struct sk_buff *loopnic_rx_build_skb(struct loopnic_channel *ch,
+					    struct page *page, u32 len)
+{
+	struct loopnic_rq *rq = &ch->rq;
+	struct sk_buff *skb;
+
+	dma_sync_single_for_cpu(ch->pdev,
+				page_pool_get_dma_addr(page) + LOOPNIC_RX_HEADROOM,
+				len, page_pool_get_dma_dir(rq->pool));
+
+	skb = napi_build_skb(page_address(page), PAGE_SIZE);
+	if (unlikely(!skb)) {
+		page_pool_put_full_page(rq->pool, page, true);
+		return NULL;
+	}
+	skb_mark_for_recycle(skb);
+	skb_reserve(skb, LOOPNIC_RX_HEADROOM);
+	skb_put(skb, len);
+	return skb;
+}
+
+int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
+{
+	struct loopnic_cq *cq = &ch->rxcq;
+	struct loopnic_rq *rq = &ch->rq;
+	struct loopnic_cqe *cqe;
+	int work = 0;
+
+	while (work < budget && (cqe = loopnic_cqe_get(cq))) {
+		u32 len = le32_to_cpu(cqe->byte_cnt);
+		struct page *page = rq->page[rq->cc & rq->mask];
+		struct sk_buff *skb;
+
+		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
+		rq->page[rq->cc & rq->mask] = NULL;
+		rq->cc++;
+		cq->cc++;
+		work++;
+
+		if (unlikely(len < ETH_HLEN || len > LOOPNIC_RX_BUF_LEN)) {
+			page_pool_put_full_page(rq->pool, page, true);
+			loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
+			continue;
+		}
+		skb = loopnic_rx_build_skb(ch, page, len);
+		if (unlikely(!skb)) {
+			loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
+			continue;
+		}
+
+		skb->protocol = eth_type_trans(skb, ch->netdev);
+		skb_record_rx_queue(skb, ch->ix);
+		loopnic_count_frame(ch->port, LOOPNIC_RX0_PACKETS, len);
+		napi_gro_receive(&ch->napi, skb);
+	}
+	return work;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic ring path: transmit, after mlx5e_xmit() and mlx5e_poll_tx_cq().
+ * Each skb becomes one WQE for its head and one per fragment, all DMA
+ * mapped; the last WQE carries EOP and the device answers with one CQE.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "en.h"
+
+int loopnic_sq_alloc(struct loopnic_channel *ch, unsigned int size)
+{
+	struct loopnic_sq *sq = &ch->sq;
+
+	sq->log_sz = ilog2(size);
+	sq->mask = size - 1;
+	sq->pc = 0;
+	sq->cc = 0;
+	sq->db_pc = 0;
+	sq->txq = netdev_get_tx_queue(ch->netdev, ch->ix);
+	sq->buf = kvcalloc(size, sizeof(*sq->buf), GFP_KERNEL);
+	if (!sq->buf)
+		return -ENOMEM;
+	sq->wqe = dma_alloc_coherent(ch->pdev, size * sizeof(*sq->wqe), &sq->dma,
+				     GFP_KERNEL);
+	if (!sq->wqe) {
+		kvfree(sq->buf);
+		sq->buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void loopnic_tx_buf_unmap(struct loopnic_channel *ch,
+				 struct loopnic_tx_buf *buf)
+{
+	switch (buf->map) {
+	case LOOPNIC_TX_MAP_SINGLE:
+		dma_unmap_single(ch->pdev, buf->addr, buf->len, DMA_TO_DEVICE);
+		break;
+	case LOOPNIC_TX_MAP_PAGE:
+		dma_unmap_page(ch->pdev, buf->addr, buf->len, DMA_TO_DEVICE);
+		break;
+	}
+	buf->map = LOOPNIC_TX_MAP_NONE;
+}
+
+/*
+ * After the device stopped: frames it never completed were not sent. They
+ * were counted as transmitted when queued, so count them as dropped too.
+ */
+void loopnic_sq_free(struct loopnic_channel *ch)
+{
+	struct loopnic_sq *sq = &ch->sq;
+	unsigned int lost = 0;
+
+	if (!sq->wqe)
+		return;
+	for (; sq->cc != sq->pc; sq->cc++) {
+		struct loopnic_tx_buf *buf = &sq->buf[sq->cc & sq->mask];
+
+		loopnic_tx_buf_unmap(ch, buf);
+		if (buf->skb) {
+			dev_kfree_skb_any(buf->skb);
+			buf->skb = NULL;
+			lost++;
+		}
+	}
+	if (lost) {
+		local_bh_disable();
+		loopnic_count(ch->port, LOOPNIC_TX_DROPS, lost);
+		local_bh_enable();
+	}
+	netdev_tx_reset_queue(sq->txq);
+
+	dma_free_coherent(ch->pdev, (sq->mask + 1) * sizeof(*sq->wqe), sq->wqe,
+			  sq->dma);
+	sq->wqe = NULL;
+	kvfree(sq->buf);
+	sq->buf = NULL;
+}
+
+static u32 loopnic_sq_room(struct loopnic_sq *sq)
+{
+	return sq->mask + 1 - (READ_ONCE(sq->pc) - READ_ONCE(sq->cc));
+}
+
+static void loopnic_sq_notify(struct loopnic_channel *ch)
+{
+	struct loopnic_sq *sq = &ch->sq;
+
+	if (sq->db_pc == sq->pc)
+		return;
+	/* WQEs are in memory before the device can see the new counter. */
+	dma_wmb();
+	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, LOOPNIC_Q_SQ, LOOPNIC_Q_DB),
+			     sq->pc);
+	sq->db_pc = sq->pc;
+	loopnic_count(ch->port, LOOPNIC_TX0_DOORBELLS, 1);
+}
+
+static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
+			    u32 len, u8 map, u16 flags)
+{
+	struct loopnic_tx_wqe *wqe = &sq->wqe[(sq->pc + i) & sq->mask];
+	struct loopnic_tx_buf *buf = &sq->buf[(sq->pc + i) & sq->mask];
+
+	wqe->addr = cpu_to_le64(addr);
+	wqe->len = cpu_to_le16(len);
+	wqe->flags = cpu_to_le16(flags);
+	wqe->csum_start = 0;
+	wqe->csum_offset = 0;
+	buf->addr = addr;
+	buf->len = len;
+	buf->map = map;
+	buf->skb = NULL;
+}
+
+netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_channel *ch = port->ch;
+	struct loopnic_sq *sq = &ch->sq;
+	unsigned int nr_frags = skb_shinfo(skb)->nr_frags;
+	u32 n = nr_frags + 1, bytes = skb->len, i;
+	struct loopnic_tx_wqe *first, *last;
+	dma_addr_t addr;
+	u16 flags = 0;
+
+	/* The stack keeps to the MTU; anything else is a frame the MAC cannot carry. */
+	if (unlikely(skb->len > LOOPNIC_HW_MAX_FRAME || skb->len < ETH_HLEN))
+		goto drop;
+	if (unlikely(loopnic_sq_room(sq) < n)) {
+		/* The queue stops while there is room for a full frame: a bug. */
+		netif_tx_stop_queue(sq->txq);
+		loopnic_count(port, LOOPNIC_TX0_STOPPED, 1);
+		return NETDEV_TX_BUSY;
+	}
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		flags |= LOOPNIC_TX_F_CSUM;
+
+	addr = dma_map_single(ch->pdev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
+	if (unlikely(dma_mapping_error(ch->pdev, addr)))
+		goto drop;
+	loopnic_sq_post(sq, 0, addr, skb_headlen(skb), LOOPNIC_TX_MAP_SINGLE, flags);
+
+	for (i = 0; i < nr_frags; i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		u32 len = skb_frag_size(frag);
+
+		addr = skb_frag_dma_map(ch->pdev, frag, 0, len, DMA_TO_DEVICE);
+		if (unlikely(dma_mapping_error(ch->pdev, addr)))
+			goto unmap;
+		loopnic_sq_post(sq, i + 1, addr, len, LOOPNIC_TX_MAP_PAGE, 0);
+	}
+
+	first = &sq->wqe[sq->pc & sq->mask];
+	if (flags & LOOPNIC_TX_F_CSUM) {
+		first->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
+		first->csum_offset = cpu_to_le16(skb->csum_offset);
+	}
+	last = &sq->wqe[(sq->pc + n - 1) & sq->mask];
+	last->flags |= cpu_to_le16(LOOPNIC_TX_F_EOP);
+	sq->buf[(sq->pc + n - 1) & sq->mask].skb = skb;
+	sq->buf[(sq->pc + n - 1) & sq->mask].bytes = bytes;
+
+	skb_tx_timestamp(skb);
+	loopnic_count_frame(port, LOOPNIC_TX0_PACKETS, bytes);
+	WRITE_ONCE(sq->pc, sq->pc + n);
+
+	if (unlikely(loopnic_sq_room(sq) < LOOPNIC_SQ_STOP_ROOM)) {
+		netif_tx_stop_queue(sq->txq);
+		loopnic_count(port, LOOPNIC_TX0_STOPPED, 1);
+		/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
+		smp_mb();
+		if (loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM)
+			netif_tx_start_queue(sq->txq);
+	}
+
+	/* BQL, and doorbell batching: ring only at the end of a burst. */
+	if (__netdev_tx_sent_queue(sq->txq, bytes, netdev_xmit_more()))
+		loopnic_sq_notify(ch);
+	return NETDEV_TX_OK;
+
+unmap:
+	while (i--)
+		loopnic_tx_buf_unmap(ch, &sq->buf[(sq->pc + i + 1) & sq->mask]);
+	loopnic_tx_buf_unmap(ch, &sq->buf[sq->pc & sq->mask]);
+drop:
+	loopnic_count(port, LOOPNIC_TX_DROPS, 1);
+	dev_kfree_skb_any(skb);
+	/* Earlier frames of the burst may still wait for a doorbell. */
+	if (!netdev_xmit_more())
+		loopnic_sq_notify(ch);
+	return NETDEV_TX_OK;
+}
+
+/* Returns true if the CQ still had work after the poll budget. */
+bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
+{
+	struct loopnic_cq *cq = &ch->txcq;
+	struct loopnic_sq *sq = &ch->sq;
+	unsigned int pkts = 0, bytes = 0, errs = 0, n;
+	struct loopnic_cqe *cqe;
+	u32 cc = sq->cc;
+
+	for (n = 0; n < LOOPNIC_TX_CQ_POLL_BUDGET; n++) {
+		u16 end;
+		u32 ix;
+
+		cqe = loopnic_cqe_get(cq);
+		if (!cqe)
+			break;
+		end = le16_to_cpu(cqe->wqe_counter);
+		if (cqe->flags & LOOPNIC_CQE_F_ERR)
+			errs++;
+		cq->cc++;
+
+		do {
+			struct loopnic_tx_buf *buf;
+
+			ix = cc++;
+			buf = &sq->buf[ix & sq->mask];
+			loopnic_tx_buf_unmap(ch, buf);
+			if (buf->skb) {
+				pkts++;
+				bytes += buf->bytes;
+				napi_consume_skb(buf->skb, napi_budget);
+				buf->skb = NULL;
+			}
+		} while ((u16)ix != end && cc != READ_ONCE(sq->pc));
+	}
+
+	if (!n)
+		return false;
+
+	if (errs)
+		loopnic_count(ch->port, LOOPNIC_TX_DROPS, errs);
+	netdev_tx_completed_queue(sq->txq, pkts, bytes);
+	WRITE_ONCE(sq->cc, cc);
+
+	/* Pairs with the barrier in loopnic_en_xmit() after it stopped the queue. */
+	smp_mb();
+	if (netif_tx_queue_stopped(sq->txq) &&
+	    loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM) {
+		netif_tx_wake_queue(sq->txq);
+		loopnic_count(ch->port, LOOPNIC_TX0_WAKE, 1);
+	}
+	return n == LOOPNIC_TX_CQ_POLL_BUDGET;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic device model: the device itself. Each port's NIC is a platform
+ * device with a 64-bit DMA mask, so the driver maps memory for it with the
+ * real DMA API; this file decodes its registers and plugs its cable.
+ */
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "device.h"
+
+struct workqueue_struct *loopnic_hw_wq;
+
+/* Serializes cable changes: ports are freed without RTNL held. */
+static DEFINE_MUTEX(loopnic_hw_cable_lock);
+
+/*
+ * What the device's DMA engine does with a bus address: with dma-direct (no
+ * IOMMU), a bus address is a physical one, possibly a swiotlb bounce buffer.
+ */
+void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr)
+{
+	return phys_to_virt(dma_to_phys(&hw->pdev->dev, addr));
+}
+
+struct device *loopnic_hw_dma_dev(struct loopnic_hw *hw)
+{
+	return &hw->pdev->dev;
+}
+
+struct loopnic_hw *loopnic_hw_create(void)
+{
+	const struct platform_device_info info = {
+		.name		= "loopnic-hw",
+		.id		= PLATFORM_DEVID_AUTO,
+		.dma_mask	= DMA_BIT_MASK(64),
+	};
+	struct loopnic_hw *hw;
+	unsigned int i;
+
+	hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	if (!hw)
+		return ERR_PTR(-ENOMEM);
+
+	hw->pdev = platform_device_register_full(&info);
+	if (IS_ERR(hw->pdev)) {
+		struct platform_device *pdev = hw->pdev;
+
+		kfree(hw);
+		return ERR_CAST(pdev);
+	}
+
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+		struct loopnic_hw_ch *ch = &hw->ch[i];
+
+		ch->hw = hw;
+		ch->idx = i;
+		INIT_WORK(&ch->tx_work, loopnic_hw_engine_work);
+		spin_lock_init(&ch->rx_lock);
+		loopnic_hw_irq_init(ch);
+	}
+	return hw;
+}
+
+void loopnic_hw_connect(struct loopnic_hw *a, struct loopnic_hw *b)
+{
+	mutex_lock(&loopnic_hw_cable_lock);
+	rcu_assign_pointer(a->peer, b);
+	rcu_assign_pointer(b->peer, a);
+	mutex_unlock(&loopnic_hw_cable_lock);
+}
+
+static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
+{
+	WRITE_ONCE(ch->tx_on, false);
+	/* Also waits for a run that requeued itself. */
+	cancel_work_sync(&ch->tx_work);
+
+	/* The peer's engine delivers under rx_lock: none is in flight after. */
+	spin_lock(&ch->rx_lock);
+	ch->rx_on = false;
+	spin_unlock(&ch->rx_lock);
+
+	loopnic_hw_cq_disarm_all(ch);
+}
+
+/* The driver has removed every interrupt handler and disabled the channels. */
+void loopnic_hw_destroy(struct loopnic_hw *hw)
+{
+	struct loopnic_hw *peer;
+	unsigned int i;
+
+	if (!hw)
+		return;
+
+	mutex_lock(&loopnic_hw_cable_lock);
+	peer = rcu_dereference_protected(hw->peer,
+					 lockdep_is_held(&loopnic_hw_cable_lock));
+	if (peer && peer != hw &&
+	    rcu_access_pointer(peer->peer) == hw)
+		RCU_INIT_POINTER(peer->peer, NULL);
+	RCU_INIT_POINTER(hw->peer, NULL);
+	mutex_unlock(&loopnic_hw_cable_lock);
+	/* The peer's engine reaches us under RCU only. */
+	synchronize_rcu();
+
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+		loopnic_hw_ch_disable(&hw->ch[i]);
+		irq_work_sync(&hw->ch[i].irq_work);
+	}
+	platform_device_unregister(hw->pdev);
+	kfree(hw);
+}
+
+static int loopnic_hw_ch_enable(struct loopnic_hw_ch *ch)
+{
+	unsigned int i;
+
+	for (i = 0; i < LOOPNIC_NUM_QUEUES; i++) {
+		struct loopnic_hw_q *q = &ch->q[i];
+
+		if (q->log_sz < LOOPNIC_HW_MIN_LOG_SZ ||
+		    q->log_sz > LOOPNIC_HW_MAX_LOG_SZ || !q->base)
+			return -EINVAL;
+		q->va = loopnic_hw_dma_va(ch->hw, q->base);
+		q->mask = (1U << q->log_sz) - 1;
+		q->db = 0;
+		q->ctr = 0;
+	}
+
+	spin_lock(&ch->rx_lock);
+	ch->rx_on = true;
+	spin_unlock(&ch->rx_lock);
+	WRITE_ONCE(ch->tx_on, true);
+	return 0;
+}
+
+/*
+ * Disabling a channel is a command that completes only once the device no
+ * longer touches the channel's rings (the driver may free them after), so
+ * the write sleeps.
+ */
+static void loopnic_hw_ch_ctrl(struct loopnic_hw_ch *ch, u64 val)
+{
+	bool on = val & LOOPNIC_CH_CTRL_EN;
+
+	if (on == READ_ONCE(ch->tx_on))
+		return;
+	if (!on) {
+		loopnic_hw_ch_disable(ch);
+		return;
+	}
+	if (loopnic_hw_ch_enable(ch))
+		dev_err(&ch->hw->pdev->dev, "ch%u: invalid queue setup, not enabled\n",
+			ch->idx);
+}
+
+static void loopnic_hw_q_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
+			       u32 off, u64 val)
+{
+	struct loopnic_hw_q *q = &ch->q[qi];
+
+	switch (off) {
+	case LOOPNIC_Q_BASE:
+		if (!READ_ONCE(ch->tx_on))
+			q->base = val;
+		break;
+	case LOOPNIC_Q_LOG_SZ:
+		if (!READ_ONCE(ch->tx_on))
+			q->log_sz = val;
+		break;
+	case LOOPNIC_Q_DB:
+		if (qi == LOOPNIC_Q_TXCQ || qi == LOOPNIC_Q_RXCQ) {
+			loopnic_hw_cq_arm(ch, qi, val);
+			break;
+		}
+		WRITE_ONCE(q->db, val);
+		/* The RQ needs no kick: the wire looks for buffers per frame. */
+		if (qi == LOOPNIC_Q_SQ && READ_ONCE(ch->tx_on))
+			queue_work(loopnic_hw_wq, &ch->tx_work);
+		break;
+	}
+}
+
+static struct loopnic_hw_ch *loopnic_hw_reg_ch(struct loopnic_hw *hw, u32 reg,
+					       u32 *off)
+{
+	u32 ch = (reg - LOOPNIC_REG_CH(0)) / 0x100;
+
+	if (reg < LOOPNIC_REG_CH(0) || ch >= LOOPNIC_HW_MAX_CHANNELS)
+		return NULL;
+	*off = reg - LOOPNIC_REG_CH(ch);
+	return &hw->ch[ch];
+}
+
+void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
+{
+	struct loopnic_hw_ch *ch;
+	u32 off;
+
+	ch = loopnic_hw_reg_ch(hw, reg, &off);
+	if (!ch)
+		return;
+
+	switch (off) {
+	case LOOPNIC_CH_CTRL:
+		loopnic_hw_ch_ctrl(ch, val);
+		return;
+	case LOOPNIC_CH_IRQ_CPU:
+		WRITE_ONCE(ch->irq_cpu, val < nr_cpu_ids ? val : 0);
+		return;
+	}
+	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
+		off -= LOOPNIC_CH_Q(0);
+		loopnic_hw_q_write(ch, off / 0x20, off % 0x20, val);
+	}
+}
+
+u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
+{
+	struct loopnic_hw_ch *ch;
+	u32 off;
+
+	switch (reg) {
+	case LOOPNIC_REG_ID:
+		return LOOPNIC_HW_ID;
+	case LOOPNIC_REG_NUM_CH:
+		return LOOPNIC_HW_MAX_CHANNELS;
+	case LOOPNIC_REG_RX_OUT_OF_BUFFER:
+		return atomic64_read(&hw->rx_out_of_buffer);
+	case LOOPNIC_REG_RX_DISCARDS:
+		return atomic64_read(&hw->rx_discards);
+	case LOOPNIC_REG_TX_DISCARDS:
+		return atomic64_read(&hw->tx_discards);
+	}
+
+	ch = loopnic_hw_reg_ch(hw, reg, &off);
+	if (!ch)
+		return ~0ULL;
+	switch (off) {
+	case LOOPNIC_CH_CTRL:
+		return READ_ONCE(ch->tx_on) ? LOOPNIC_CH_CTRL_EN : 0;
+	case LOOPNIC_CH_IRQ_CPU:
+		return READ_ONCE(ch->irq_cpu);
+	case LOOPNIC_CH_IRQS:
+		return atomic64_read(&ch->irqs);
+	}
+	return ~0ULL;
+}
+
+int loopnic_hw_module_init(void)
+{
+	/* Unbound and high priority: the "device" runs beside the CPUs. */
+	loopnic_hw_wq = alloc_workqueue("loopnic_hw", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	return loopnic_hw_wq ? 0 : -ENOMEM;
+}
+
+void loopnic_hw_module_exit(void)
+{
+	destroy_workqueue(loopnic_hw_wq);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loopnic device model: state private to src/hw/. The driver half never
+ * includes this; it sees the device through include/loopnic/hw.h only.
+ */
+#ifndef LOOPNIC_HW_DEVICE_H
+#define LOOPNIC_HW_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
+#include <linux/platform_device.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <loopnic/hw.h>
+
+/* Frames the TX engine moves before it lets others run and interrupts. */
+#define LOOPNIC_HW_TX_BATCH	64
+
+struct loopnic_hw_q {
+	/* Programmed by the driver while the channel is disabled. */
+	u64 base;
+	u32 log_sz;
+	/* Resolved from base when the channel is enabled. */
+	void *va;
+	u32 mask;
+	/* Last doorbell value (SQ/RQ producer counter). */
+	u32 db;
+	/* Device side: consumer counter (SQ/RQ) or producer counter (CQ). */
+	u32 ctr;
+	/* CQ only, under ch->irq_lock: armed, and the consumer counter given. */
+	bool armed;
+	u32 arm_ci;
+};
+
+struct loopnic_hw_ch {
+	struct loopnic_hw *hw;
+	unsigned int idx;
+	struct loopnic_hw_q q[LOOPNIC_NUM_QUEUES];
+	struct work_struct tx_work;
+	/* The TX engine may run: read without lock, cleared before its flush. */
+	bool tx_on;
+	/* Serializes frames arriving from the wire against RQ enable/disable. */
+	spinlock_t rx_lock;
+	bool rx_on;
+
+	/* The channel's MSI-X vector. */
+	spinlock_t irq_lock;
+	loopnic_hw_irq_handler_t irq_handler;
+	void *irq_data;
+	unsigned int irq_cpu;
+	unsigned long irq_pending;
+	/* Deliveries raised and not finished, for loopnic_hw_free_irq(). */
+	atomic_t irq_busy;
+	struct irq_work irq_work;
+	call_single_data_t irq_csd;
+	atomic64_t irqs;
+};
+
+struct loopnic_hw {
+	struct platform_device *pdev;
+	/* The other end of the cable; RCU, changed under loopnic_hw_cable_lock. */
+	struct loopnic_hw __rcu *peer;
+	atomic64_t rx_out_of_buffer;
+	atomic64_t rx_discards;
+	atomic64_t tx_discards;
+	struct loopnic_hw_ch ch[LOOPNIC_HW_MAX_CHANNELS];
+	/* TX engine scratch: the frame being gathered (one engine per port). */
+	u8 frame[LOOPNIC_HW_MAX_FRAME];
+};
+
+extern struct workqueue_struct *loopnic_hw_wq;
+
+/* device.c */
+void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
+
+/* engine.c */
+void loopnic_hw_engine_work(struct work_struct *work);
+void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
+			  u32 byte_cnt, u32 wqe_counter, u8 flags);
+
+/* wire.c */
+bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len);
+void loopnic_hw_wire_flush(struct loopnic_hw *hw);
+
+/* irq.c */
+void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);
+void loopnic_hw_cq_arm(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q, u32 ci);
+void loopnic_hw_cq_event(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q);
+void loopnic_hw_cq_disarm_all(struct loopnic_hw_ch *ch);
+
+#endif /* LOOPNIC_HW_DEVICE_H */

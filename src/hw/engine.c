@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopnic device model: the TX DMA engine. A doorbell only queues it; it
+ * then fetches WQEs up to the producer counter, gathers each frame from the
+ * buffers the WQEs point at, applies checksum offload, puts the frame on the
+ * wire and writes one TX CQE per frame.
+ */
+#include <linux/bitops.h>
+#include <linux/if_ether.h>
+#include <linux/string.h>
+#include <net/checksum.h>
+
+#include "../compat.h"
+#include "device.h"
+
+void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
+			  u32 byte_cnt, u32 wqe_counter, u8 flags)
+{
+	struct loopnic_hw_q *cq = &ch->q[qi];
+	struct loopnic_cqe *cqe = (struct loopnic_cqe *)cq->va + (cq->ctr & cq->mask);
+
+	cqe->byte_cnt = cpu_to_le32(byte_cnt);
+	cqe->wqe_counter = cpu_to_le16(wqe_counter);
+	cqe->flags = flags;
+	/* The buffer and the CQE body are visible before the CQE is the driver's. */
+	dma_wmb();
+	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);
+	WRITE_ONCE(cq->ctr, cq->ctr + 1);
+}
+
+static struct loopnic_tx_wqe *loopnic_hw_sq_wqe(struct loopnic_hw_q *sq, u32 ctr)
+{
+	return (struct loopnic_tx_wqe *)sq->va + (ctr & sq->mask);
+}
+
+static bool loopnic_hw_tx_csum(u8 *frame, u32 len, u32 start, u32 off)
+{
+	__wsum csum;
+
+	if (start >= len || off + sizeof(__sum16) > len - start)
+		return false;
+	/* As skb_checksum_help(): the stack seeded the field with the pseudo-header. */
+	csum = csum_partial(frame + start, len - start, 0);
+	put_unaligned(csum_fold(csum) ?: CSUM_MANGLED_0, (__sum16 *)(frame + start + off));
+	return true;
+}
+
+/*
+ * Gather the frame starting at the SQ consumer counter into hw->frame.
+ * Returns the number of WQEs it spans, 0 if its EOP WQE is not posted yet.
+ */
+static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
+				bool *errp)
+{
+	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+	struct loopnic_tx_wqe *first = loopnic_hw_sq_wqe(sq, sq->ctr);
+	struct loopnic_hw *hw = ch->hw;
+	u32 n, i, len = 0;
+	bool err = false;
+	u16 flags;
+
+	for (n = 1; ; n++) {
+		if (sq->ctr + n - 1 == pc)
+			return 0;
+		flags = le16_to_cpu(loopnic_hw_sq_wqe(sq, sq->ctr + n - 1)->flags);
+		if (flags & LOOPNIC_TX_F_EOP)
+			break;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct loopnic_tx_wqe *wqe = loopnic_hw_sq_wqe(sq, sq->ctr + i);
+		u32 seg = le16_to_cpu(wqe->len);
+
+		if (len + seg > LOOPNIC_HW_MAX_FRAME) {
+			err = true;
+			break;
+		}
+		memcpy(hw->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
+		len += seg;
+	}
+
+	flags = le16_to_cpu(first->flags);
+	if (!err && (flags & LOOPNIC_TX_F_CSUM))
+		err = !loopnic_hw_tx_csum(hw->frame, len,
+					  le16_to_cpu(first->csum_start),
+					  le16_to_cpu(first->csum_offset));
+	if (!err && len < ETH_HLEN)
+		err = true;
+
+	*lenp = len;
+	*errp = err;
+	return n;
+}
+
+void loopnic_hw_engine_work(struct work_struct *work)
+{
+	struct loopnic_hw_ch *ch = container_of(work, struct loopnic_hw_ch, tx_work);
+	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+	unsigned int done = 0;
+	u32 pc;
+
+	if (!READ_ONCE(ch->tx_on))
+		return;
+
+	pc = READ_ONCE(sq->db);
+	/* WQEs are read only after the doorbell that published them. */
+	dma_rmb();
+
+	while (sq->ctr != pc && done < LOOPNIC_HW_TX_BATCH) {
+		bool err = false;
+		u32 n, len = 0;
+
+		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
+		if (!n)
+			break;
+		if (!err)
+			loopnic_hw_wire_xmit(ch->hw, ch->hw->frame, len);
+		sq->ctr += n;
+		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
+				     err ? LOOPNIC_CQE_F_ERR : 0);
+		done++;
+	}
+
+	/* Interrupt moderation: one event per batch, on each side. */
+	if (done) {
+		loopnic_hw_cq_event(ch, LOOPNIC_Q_TXCQ);
+		loopnic_hw_wire_flush(ch->hw);
+	}
+
+	/* More posted than one batch: go round again, after others had a turn. */
+	if (sq->ctr != READ_ONCE(sq->db))
+		queue_work(loopnic_hw_wq, &ch->tx_work);
+}
