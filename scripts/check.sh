@@ -1,0 +1,219 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's test entry point (`make check`, CI), run on the host: set
+# up the machine, then for every installed kernel build loopnic.ko out of
+# tree with W=1 and run the selftests (tests/run_all.sh) in a QEMU guest
+# booted with that kernel.
+#
+# Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-T SECONDS]
+#   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh)
+#   -t PATTERN  only tests whose name contains PATTERN (repeatable)
+#   -T SECONDS  timeout per test in the guest (default 120)
+#
+# Counting: every selected test on every kernel is one result. A kernel
+# whose module does not build counts all its tests as failed; a build that
+# prints any warning, a guest that crashes or times out, and a kernel splat
+# in the guest's dmesg each count as one more failure, and tests that
+# report no result count as failed. Never does a problem count as zero.
+# Prints a summary per kernel and last "N passed, N failed[, N skipped]";
+# exits 1 on any failure.
+
+set -u
+set -o pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$top" || exit 1
+
+kvers=()
+patterns=()
+test_timeout=120
+usage()
+{
+	sed -n 's/^# \{0,1\}//; /^Usage:/,/^$/p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+while getopts "k:t:T:h" opt; do
+	case $opt in
+	k) kvers+=("$OPTARG") ;;
+	t) patterns+=("$OPTARG") ;;
+	T) test_timeout=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage
+[[ $test_timeout =~ ^[0-9]+$ ]] || usage
+
+log() { printf 'check: %s\n' "$*"; }
+
+total_pass=0 total_fail=0 total_skip=0
+summaries=()
+
+finish()
+{
+	local line
+	echo
+	log "summary"
+	for line in "${summaries[@]}"; do
+		printf '  %s\n' "$line"
+	done
+	line="$total_pass passed, $total_fail failed"
+	[ "$total_skip" -eq 0 ] || line+=", $total_skip skipped"
+	echo "$line"
+	[ "$total_fail" -eq 0 ]
+	exit
+}
+
+# A failure that is not a test result (setup, build, VM) but must count.
+problem()
+{
+	summaries+=("$1")
+	total_fail=$((total_fail + ${2:-1}))
+}
+
+if ! scripts/setup.sh; then
+	problem "scripts/setup.sh failed"
+	finish
+fi
+
+[ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(scripts/kernels.sh)
+if [ ${#kvers[@]} -eq 0 ]; then
+	problem "no kernel to test (scripts/kernels.sh lists none)"
+	finish
+fi
+
+# Every test file must be wired into tests/Makefile (run_all.sh and the
+# kselftest runner both use that list), or it would silently never run.
+unlisted=$(comm -13 <(tests/run_all.sh -l | sort) <(printf '%s\n' tests/loopnic_*.sh | sed 's|^tests/||' | sort))
+if [ -n "$unlisted" ]; then
+	problem "test files missing from TEST_PROGS in tests/Makefile: ${unlisted//$'\n'/ }"
+fi
+
+# checkpatch, sparse and W=1 for every kernel: one result each.
+if [ ${#patterns[@]} -eq 0 ]; then
+	lint_args=()
+	for k in "${kvers[@]}"; do
+		lint_args+=(-k "$k")
+	done
+	lint_out=$(scripts/lint.sh "${lint_args[@]}" 2>&1)
+	printf '%s\n' "$lint_out"
+	lint_pass=$(grep -cE '^ok [0-9]+ ' <<<"$lint_out")
+	lint_fail=$(grep -cE '^not ok [0-9]+ ' <<<"$lint_out")
+	[ $((lint_pass + lint_fail)) -gt 0 ] || lint_fail=1
+	total_pass=$((total_pass + lint_pass))
+	total_fail=$((total_fail + lint_fail))
+	summaries+=("lint: $lint_pass passed, $lint_fail failed")
+fi
+
+run_args=()
+for p in "${patterns[@]}"; do
+	run_args+=(-t "$p")
+done
+mapfile -t tests < <(tests/run_all.sh -l "${run_args[@]}")
+ntests=${#tests[@]}
+if [ "$ntests" -eq 0 ]; then
+	problem "no test matches ${patterns[*]}"
+	finish
+fi
+
+cache=${LOOPNIC_CACHE:-/var/cache/loopnic}
+ksft=$cache/linux-source-6.1/tools/testing/selftests
+if [ ! -r "$ksft/kselftest/runner.sh" ]; then
+	log "no kselftest runner in $ksft: the guest uses run_all.sh's built-in one"
+	ksft=""
+fi
+
+# The command vm.sh runs through sh -c: quote the patterns for it.
+guest_cmd="tests/run_all.sh"
+for p in "${patterns[@]}"; do
+	guest_cmd+=" -t $(printf '%q' "$p")"
+done
+
+log "${#kvers[@]} kernel(s): ${kvers[*]}; $ntests test(s): ${tests[*]}"
+
+for kver in "${kvers[@]}"; do
+	t0=$SECONDS
+	# Not build/KVER, which `make demo` rebuilds: a demo must not wipe a check.
+	bdir=build/check/$kver
+	echo
+	log "=== $kver ==="
+
+	scripts/build.sh -d "$bdir" "$kver" >"$bdir.build.log" 2>&1
+	brc=$?
+	cat "$bdir.build.log"
+	case $brc in
+	0) build_note="build ok" ;;
+	3)
+		total_fail=$((total_fail + 1))
+		build_note="build has diagnostics (1 failure)"
+		;;
+	*)
+		problem "$kver: build FAILED (log $bdir.build.log): $ntests tests not run" "$ntests"
+		continue
+		;;
+	esac
+
+	out=$top/$bdir/out
+	mkdir -p "$out"
+	log "$build_note; booting $kver for ${#tests[@]} test(s)"
+	vm_timeout=$((ntests * test_timeout + 300))
+	vm_env=(-e "LOOPNIC_KO=$top/$bdir/loopnic.ko" -e "LOOPNIC_TEST_TIMEOUT=$test_timeout")
+	[ -z "$ksft" ] || vm_env+=(-e "KSFT_DIR=$ksft")
+	scripts/vm.sh -k "$kver" -t "$vm_timeout" -o "$out" "${vm_env[@]}" -- "$guest_cmd" 2>&1 |
+		tee "$bdir/vm.log"
+	vrc=${PIPESTATUS[0]}
+
+	# Results as the guest recorded them (top-level KTAP lines only).
+	pass=0 skip=0 fail=0
+	if [ -f "$out/results.tap" ]; then
+		pass=$(grep -cE '^ok [0-9]+ ' "$out/results.tap")
+		skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/results.tap")
+		fail=$(grep -cE '^not ok [0-9]+ ' "$out/results.tap")
+		pass=$((pass - skip))
+	fi
+	notes=()
+	missing=$((ntests - pass - skip - fail))
+	if [ $missing -gt 0 ]; then
+		fail=$((fail + missing))
+		notes+=("$missing test(s) without result")
+	fi
+	case $vrc in
+	0 | 1 | 124) ;; # 124: splat, counted below
+	125)
+		fail=$((fail + 1))
+		notes+=("VM crashed or timed out (1 failure)")
+		;;
+	*)
+		fail=$((fail + 1))
+		notes+=("VM exited $vrc (1 failure)")
+		;;
+	esac
+	if [ "$vrc" = 1 ] && [ "$fail" -eq 0 ]; then
+		fail=1
+		notes+=("run_all.sh failed without a failing test (1 failure)")
+	fi
+	# A splat anywhere in the run counts once more, even if no test saw
+	# it (e.g. after the last test). The guest's own copy of its log is
+	# private to this run (vm.sh's build/vm/KVER is shared by all runs of
+	# that kernel); vm.sh's 124 covers what came after run_all.sh ended.
+	if [ -s "$out/dmesg.txt" ] && ! scripts/dmesg-splat.sh "$out/dmesg.txt" >"$bdir/splat.txt" 2>&1; then
+		fail=$((fail + 1))
+		notes+=("kernel splat in the guest dmesg, see $bdir/splat.txt (1 failure)")
+	elif [ "$vrc" = 124 ]; then
+		fail=$((fail + 1))
+		notes+=("kernel splat after the tests, see build/vm/$kver/dmesg.log (1 failure)")
+	fi
+
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+	line="$kver: $build_note; $pass passed, $fail failed"
+	[ "$skip" -eq 0 ] || line+=", $skip skipped"
+	[ ${#notes[@]} -eq 0 ] || line+=" [$(IFS=';'; echo "${notes[*]}")]"
+	line+=" ($((SECONDS - t0)) s)"
+	log "$line"
+	summaries+=("$line")
+done
+
+finish

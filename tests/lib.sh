@@ -1,0 +1,563 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the loopnic selftests. Source it, don't run it.
+#
+# Every test prints KTAP: ktap_plan N announces N test points of its own;
+# lib.sh adds one more, "no kernel splat in dmesg", checked at exit after
+# the cleanup ran (teardown is where refcount leaks and use-after-free
+# show up). The exit trap also
+#  - undoes everything the test set up (background jobs, netns, module), so
+#    a failing test never leaves state behind for the next one,
+#  - reports every planned point the test never reached as "not ok", so an
+#    early abort cannot look like a shorter, passing run,
+#  - exits 1 if any point failed, else 4 (KSFT_SKIP) if any was skipped,
+#    else 0. A skip is never reported as a pass.
+#
+# We use set -u but not set -e: a failed assertion must be reported and the
+# test must go on to the next one; setup steps that cannot fail without
+# invalidating the rest use `must`, which aborts through the exit trap.
+
+set -u
+set -o pipefail
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+# The guest's PATH comes from a minimal init; the tools live in sbin.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+export LC_ALL=C
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_ROOT=$(dirname "$TESTS_DIR")
+TEST_NAME=$(basename "$0" .sh)
+
+# Module to test: $LOOPNIC_KO, else the one built in the checkout, else
+# whatever modprobe finds (installed with modules_install).
+if [ -z "${LOOPNIC_KO:-}" ] && [ -f "$SRC_ROOT/loopnic.ko" ]; then
+	LOOPNIC_KO=$SRC_ROOT/loopnic.ko
+fi
+LOOPNIC_KO=${LOOPNIC_KO:-}
+
+# Names of netns created by tests start with this, so run_all.sh can spot
+# leftovers. The pid keeps concurrent or stale runs apart.
+NS_PREFIX=lnt
+NS_SEQ=0
+
+_ktap_planned=0
+_ktap_num=0
+_ktap_fail=0
+_ktap_skip=0
+_ktap_pass=0
+_cleanup_cmds=()
+_bg_pids=()
+_netns_list=()
+_dmesg_mark=""
+_dmesg_lines=0
+_splat_mark=""
+_splat_lines=0
+
+diag()
+{
+	local line
+	# One "# " per line so multi-line tool output stays valid KTAP.
+	printf '%s\n' "$*" | while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done
+}
+
+ktap_plan()
+{
+	_ktap_planned=$(($1 + 1))
+	echo "TAP version 13"
+	echo "1..$_ktap_planned"
+	dmesg_mark
+	_splat_mark=$_dmesg_mark
+	_splat_lines=$_dmesg_lines
+	trap _lib_exit EXIT
+	# Turn signals into a normal exit so the EXIT trap cleans up (the
+	# kselftest runner's timeout sends SIGTERM).
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+}
+
+ktap_ok()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_pass=$((_ktap_pass + 1))
+	echo "ok $_ktap_num $*"
+}
+
+ktap_fail()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_fail=$((_ktap_fail + 1))
+	echo "not ok $_ktap_num $*"
+}
+
+# ktap_skip DESC REASON
+ktap_skip()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_skip=$((_ktap_skip + 1))
+	echo "ok $_ktap_num $1 # SKIP $2"
+}
+
+# ktap_result RC DESC: ok iff RC is 0.
+ktap_result()
+{
+	local rc=$1
+	shift
+	if [ "$rc" -eq 0 ]; then
+		ktap_ok "$*"
+	else
+		ktap_fail "$*"
+	fi
+}
+
+# check DESC CMD...: one test point, ok iff CMD succeeds; CMD's output is
+# shown only when it fails.
+check()
+{
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		diag "command failed (rc=$rc): $*"
+		[ -n "$out" ] && diag "$out"
+	fi
+	ktap_result "$rc" "$desc"
+}
+
+# Assertion building blocks: return 0/1 and say why on failure. Used as
+# `check DESC is_eq ...` or combined in a function.
+is_eq()
+{
+	local what=$1 exp=$2 got=$3
+	if [ "$exp" != "$got" ]; then
+		echo "$what: expected '$exp', got '$got'"
+		return 1
+	fi
+}
+
+is_ge()
+{
+	local what=$1 min=$2 got=$3
+	if ! [[ "$got" =~ ^[0-9]+$ ]] || [ "$got" -lt "$min" ]; then
+		echo "$what: expected >= $min, got '$got'"
+		return 1
+	fi
+}
+
+is_le()
+{
+	local what=$1 max=$2 got=$3
+	if ! [[ "$got" =~ ^[0-9]+$ ]] || [ "$got" -gt "$max" ]; then
+		echo "$what: expected <= $max, got '$got'"
+		return 1
+	fi
+}
+
+check_eq()
+{
+	local desc=$1 exp=$2 got=$3
+	check "$desc" is_eq "$desc" "$exp" "$got"
+}
+
+# Abort the test: the exit trap cleans up and marks what is left not ok.
+die()
+{
+	diag "FATAL: $*"
+	exit "$KSFT_FAIL"
+}
+
+# Setup step that must work for the rest of the test to mean anything.
+must()
+{
+	local out
+	if ! out=$("$@" 2>&1); then
+		[ -z "$out" ] || diag "$out"
+		die "setup failed: $*"
+	fi
+	[ -z "$out" ] || diag "$out"
+}
+
+# Whole test cannot run because the kernel lacks a feature.
+skip_all()
+{
+	diag "SKIP: $*"
+	while [ "$_ktap_num" -lt $((_ktap_planned - 1)) ]; do
+		ktap_skip "not run" "$*"
+	done
+	exit "$KSFT_SKIP"
+}
+
+on_exit()
+{
+	_cleanup_cmds+=("$*")
+}
+
+bg_track()
+{
+	_bg_pids+=("$1")
+}
+
+_lib_exit()
+{
+	local rc=$? i splat=0
+	trap - EXIT INT TERM HUP
+	set +e
+	for i in "${_bg_pids[@]}"; do
+		kill "$i" 2>/dev/null && wait "$i" 2>/dev/null
+	done
+	for ((i = ${#_cleanup_cmds[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanup_cmds[$i]}" >/dev/null 2>&1
+	done
+	for i in "${_netns_list[@]}"; do
+		ip netns del "$i" 2>/dev/null
+	done
+	unload_module >/dev/null 2>&1 || diag "cleanup: rmmod loopnic failed"
+	# Whatever the test did (reached all points or not), the last point
+	# is the dmesg check, because a splat invalidates the whole test.
+	while [ "$_ktap_num" -lt $((_ktap_planned - 1)) ]; do
+		ktap_fail "not reached (test aborted, rc=$rc)"
+	done
+	if [ "$_ktap_planned" -gt 0 ]; then
+		_dmesg_mark=$_splat_mark
+		_dmesg_lines=$_splat_lines
+		if dmesg_since_mark > "/tmp/$TEST_NAME.$$.dmesg"; then
+			if ! splat_check "/tmp/$TEST_NAME.$$.dmesg"; then
+				splat=1
+			fi
+		fi
+		rm -f "/tmp/$TEST_NAME.$$.dmesg"
+		ktap_result "$splat" "no kernel splat in dmesg"
+	fi
+	if [ "$_ktap_fail" -gt 0 ]; then
+		rc=$KSFT_FAIL
+	elif [ "$rc" -ne 0 ] && [ "$rc" -ne "$KSFT_SKIP" ]; then
+		rc=$KSFT_FAIL
+	elif [ "$_ktap_skip" -gt 0 ]; then
+		rc=$KSFT_SKIP
+	else
+		rc=$KSFT_PASS
+	fi
+	echo "# $TEST_NAME: pass:$_ktap_pass fail:$_ktap_fail skip:$_ktap_skip"
+	exit "$rc"
+}
+
+# ---- dmesg -------------------------------------------------------------
+
+# Mark the current end of the kernel log. A marker line (rather than a
+# line count alone) stays correct when the ring buffer wraps; the count is
+# the fallback should the marker get lost.
+dmesg_mark()
+{
+	_dmesg_mark="loopnic-selftest: mark $TEST_NAME $$ $RANDOM$RANDOM"
+	_dmesg_lines=$(dmesg | wc -l)
+	echo "$_dmesg_mark" > /dev/kmsg 2>/dev/null || _dmesg_mark=""
+}
+
+# Print the kernel log written since the last dmesg_mark.
+dmesg_since_mark()
+{
+	local all
+	all=$(dmesg) || return 1
+	if [ -n "$_dmesg_mark" ] && grep -qF "$_dmesg_mark" <<<"$all"; then
+		awk -v m="$_dmesg_mark" 'f; index($0, m) { f = 1 }' <<<"$all"
+	else
+		tail -n +$((_dmesg_lines + 1)) <<<"$all"
+	fi
+}
+
+# splat_check FILE: 0 if clean, 1 (and the offending lines as diagnostics)
+# if FILE holds a kernel splat. Uses the project's scripts/dmesg-splat.sh
+# when the tests run from a checkout, else a built-in equivalent.
+splat_check()
+{
+	local file=$1 out
+	if [ -x "$SRC_ROOT/scripts/dmesg-splat.sh" ]; then
+		if out=$("$SRC_ROOT/scripts/dmesg-splat.sh" "$file" 2>&1); then
+			return 0
+		fi
+	else
+		out=$(grep -E -e 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|kernel BUG|general protection|possible (circular|recursive) locking|lockdep|unregister_netdevice: waiting|refcount_t:|list_(add|del) corruption|hung_task|blocked for more than|soft lockup|RCU stall|kmemleak|scheduling while atomic|sleeping function called' "$file") || return 0
+	fi
+	diag "kernel splat in dmesg:"
+	diag "$out"
+	return 1
+}
+
+# ---- waiting -----------------------------------------------------------
+
+# wait_for TIMEOUT_S CMD...: poll CMD until it succeeds or TIMEOUT_S passes.
+wait_for()
+{
+	local timeout=$1 end
+	shift
+	end=$((SECONDS + timeout))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# ---- module ------------------------------------------------------------
+
+module_loaded()
+{
+	[ -d /sys/module/loopnic ]
+}
+
+unload_module()
+{
+	module_loaded || return 0
+	timeout 60 rmmod loopnic || return 1
+	wait_for 10 eval '! module_loaded'
+}
+
+# load_module [PARAM=VALUE...]: fresh instance with these parameters.
+# Returns insmod's status; its stderr is left in $LOAD_ERR.
+LOAD_ERR=""
+# shellcheck disable=SC2120 # parameters are optional
+load_module()
+{
+	local rc
+	if ! unload_module; then
+		LOAD_ERR="could not remove the previous loopnic instance"
+		return 1
+	fi
+	if [ -n "$LOOPNIC_KO" ]; then
+		LOAD_ERR=$(insmod "$LOOPNIC_KO" "$@" 2>&1)
+	else
+		LOAD_ERR=$(modprobe loopnic "$@" 2>&1)
+	fi
+	rc=$?
+	return $rc
+}
+
+# shellcheck disable=SC2120 # parameters are optional
+must_load()
+{
+	load_module "$@" || die "loading loopnic${*:+ $*} failed: $LOAD_ERR"
+}
+
+# Skip the test when the module cannot even be found: that is an
+# environment problem, not a loopnic bug, but it must not look like a pass.
+require_module()
+{
+	if [ -n "$LOOPNIC_KO" ]; then
+		[ -f "$LOOPNIC_KO" ] || die "LOOPNIC_KO=$LOOPNIC_KO does not exist"
+	elif ! modinfo loopnic >/dev/null 2>&1; then
+		die "no loopnic module: set LOOPNIC_KO or build ../loopnic.ko"
+	fi
+	local t
+	[ "$(id -u)" -eq 0 ] || skip_all "must run as root"
+	for t in ip ethtool ping insmod rmmod sysctl timeout; do
+		command -v "$t" >/dev/null || skip_all "missing tool $t"
+	done
+}
+
+# ---- netns and links ---------------------------------------------------
+
+# ns_new VAR: create a fresh netns (lo up), name it in VAR, delete it at exit.
+ns_new()
+{
+	local name
+	NS_SEQ=$((NS_SEQ + 1))
+	name="$NS_PREFIX-$$-$NS_SEQ"
+	must ip netns add "$name"
+	_netns_list+=("$name")
+	must ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+ns_del()
+{
+	ip netns del "$1"
+}
+
+# nsx NS CMD...: run CMD in NS ("" = the initial netns). ip netns exec
+# also remounts /sys so /sys/class/net shows NS's devices.
+nsx()
+{
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+# ipn NS ARGS...: ip in NS.
+ipn()
+{
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ip -n "$ns" "$@"
+	else
+		ip "$@"
+	fi
+}
+
+link_exists()
+{
+	ipn "${2:-}" link show dev "$1" >/dev/null 2>&1
+}
+
+# Names of loopnicN devices in a netns, sorted numerically, one line.
+# shellcheck disable=SC2120 # NS is optional
+loopnic_ports()
+{
+	ipn "${1:-}" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+		grep -E '^loopnic[0-9]+$' | sort -V | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Expected "loopnic0 loopnic1 ... loopnic(N-1)".
+seq_ports()
+{
+	local i out=""
+	for ((i = 0; i < $1; i++)); do
+		out+="loopnic$i "
+	done
+	echo "${out% }"
+}
+
+mac_of()
+{
+	nsx "${2:-}" cat "/sys/class/net/$1/address"
+}
+
+# carrier DEV [NS]: 1, 0, or "down" when the device is admin-down (sysfs
+# refuses to report carrier then).
+carrier()
+{
+	local c
+	if c=$(nsx "${2:-}" cat "/sys/class/net/$1/carrier" 2>/dev/null); then
+		echo "$c"
+	else
+		echo down
+	fi
+}
+
+# carrier_is DEV STATE [NS]: for wait_for, which re-runs it each poll.
+carrier_is()
+{
+	[ "$(carrier "$1" "${3:-}")" = "$2" ]
+}
+
+driver_of()
+{
+	nsx "${2:-}" ethtool -i "$1" | awk '$1 == "driver:" { print $2 }'
+}
+
+# ---- counters ----------------------------------------------------------
+
+# ethstat DEV NAME [NS]: one counter from ethtool -S; fails if absent.
+ethstat()
+{
+	nsx "${3:-}" ethtool -S "$1" |
+		awk -v n="$2:" '$1 == n { print $2; f = 1 } END { exit !f }'
+}
+
+# All ethtool -S counters as "name=value ..." (for diagnostics).
+ethstats_all()
+{
+	nsx "${2:-}" ethtool -S "$1" | awk -F': *' 'NR > 1 { gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
+}
+
+# sysstat DEV NAME [NS]: /sys/class/net/DEV/statistics/NAME.
+sysstat()
+{
+	nsx "${3:-}" cat "/sys/class/net/$1/statistics/$2"
+}
+
+# ipstat DEV RX|TX FIELD [NS]: a field of `ip -s link show` (the column
+# named FIELD under the RX: or TX: header), e.g. ipstat loopnic0 RX dropped.
+ipstat()
+{
+	ipn "${4:-}" -s link show dev "$1" | awk -v dir="$2:" -v f="$3" '
+		want { split($0, v, " "); if (f in col) { print v[col[f]]; found = 1 }
+		       want = 0; next }
+		$1 == dir { split("", col); for (i = 2; i <= NF; i++) col[$i] = i - 1; want = 1 }
+		END { exit !found }'
+}
+
+# Poll a counter until two reads 0.3 s apart agree (NAPI may still be
+# draining after the sender returned).
+wait_quiet()
+{
+	local dev=$1 ns=${2:-} a b i
+	for ((i = 0; i < 30; i++)); do
+		a=$(ethstats_all "$dev" "$ns")
+		sleep 0.3
+		b=$(ethstats_all "$dev" "$ns")
+		[ "$a" = "$b" ] && return 0
+	done
+	return 1
+}
+
+# ---- traffic -----------------------------------------------------------
+
+# pair_netns DEVA DEVB [quiet]: move DEVA into a new netns NS_A (10.10.0.1/24,
+# fd00::1/64) and DEVB into NS_B (.2, ::2), bring both up, wait for carrier.
+# "quiet" = exact-counting mode: IPv6 disabled on both before link-up and
+# static ARP entries, so nothing but the test's own frames crosses the pair.
+NS_A=""
+NS_B=""
+pair_netns()
+{
+	local a=$1 b=$2 mode=${3:-}
+	ns_new NS_A
+	ns_new NS_B
+	must ip link set "$a" netns "$NS_A"
+	must ip link set "$b" netns "$NS_B"
+	if [ "$mode" = quiet ]; then
+		must ip netns exec "$NS_A" sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1"
+		must ip netns exec "$NS_B" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1"
+	fi
+	must ip -n "$NS_A" addr add 10.10.0.1/24 dev "$a"
+	must ip -n "$NS_B" addr add 10.10.0.2/24 dev "$b"
+	if [ "$mode" = quiet ]; then
+		must ip -n "$NS_A" neigh add 10.10.0.2 lladdr "$(mac_of "$b" "$NS_B")" dev "$a" nud permanent
+		must ip -n "$NS_B" neigh add 10.10.0.1 lladdr "$(mac_of "$a" "$NS_A")" dev "$b" nud permanent
+	else
+		must ip -n "$NS_A" addr add fd00::1/64 dev "$a" nodad
+		must ip -n "$NS_B" addr add fd00::2/64 dev "$b" nodad
+	fi
+	must ip -n "$NS_A" link set "$a" up
+	must ip -n "$NS_B" link set "$b" up
+	wait_for 10 carrier_is "$a" 1 "$NS_A" || die "$a: no carrier after both ends up"
+	wait_for 10 carrier_is "$b" 1 "$NS_B" || die "$b: no carrier after both ends up"
+}
+
+# ping_ok NS DST COUNT [PING ARGS...]: all COUNT echo requests answered.
+ping_ok()
+{
+	local ns=$1 dst=$2 count=$3 out tx rx
+	shift 3
+	out=$(nsx "$ns" ping -q -n -c "$count" -i 0.2 -W 2 "$@" "$dst" 2>&1)
+	tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$out")
+	rx=$(sed -n 's/.* \([0-9]*\) \(packets \)\{0,1\}received.*/\1/p' <<<"$out")
+	if [ "$tx" != "$count" ] || [ "$rx" != "$count" ]; then
+		echo "ping $* $dst from ${ns:-init}: sent ${tx:-?}, received ${rx:-?} of $count"
+		echo "$out"
+		return 1
+	fi
+}
+
+# ping_count NS DST COUNT [PING ARGS...]: print the number of replies
+# (for pings that are expected to go unanswered).
+ping_count()
+{
+	local ns=$1 dst=$2 count=$3 out
+	shift 3
+	out=$(nsx "$ns" ping -q -n -c "$count" -i 0.2 -W 1 "$@" "$dst" 2>&1)
+	sed -n 's/.* \([0-9]*\) \(packets \)\{0,1\}received.*/\1/p' <<<"$out"
+}
