@@ -139,6 +139,7 @@ for kver in "${kvers[@]}"; do
 	echo
 	log "=== $kver ==="
 
+	mkdir -p build/check
 	scripts/build.sh -d "$bdir" "$kver" >"$bdir.build.log" 2>&1
 	brc=$?
 	cat "$bdir.build.log"
