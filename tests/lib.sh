@@ -472,6 +472,44 @@ ethstats_all()
 	nsx "${2:-}" ethtool -S "$1" | awk -F': *' 'NR > 1 { gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
 }
 
+# counter_names_are DEV NS "NAMES": ethtool -S of DEV lists exactly NAMES.
+counter_names_are()
+{
+	local got want
+	got=$(nsx "$2" ethtool -S "$1" | awk -F: 'NR > 1 { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')
+	want=$(tr -s '[:space:]' '\n' <<<"$3" | grep . | sort | tr '\n' ' ')
+	is_eq "$1 ethtool -S counter names" "$want" "$got"
+}
+
+# snap_pair ARRAY "NAMES": counters NAMES of both ends ($A in $NS_A, $B in
+# $NS_B) into ARRAY[A_name] and ARRAY[B_name].
+snap_pair()
+{
+	local -n snap_arr=$1
+	local end dev ns s v
+	# shellcheck disable=SC2034 # snap_arr is a nameref
+	for end in A B; do
+		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
+		for s in $2; do
+			v=$(ethstat "$dev" "$s" "$ns") || v=missing
+			snap_arr[${end}_$s]=$v
+		done
+	done
+}
+
+# delta END NAME: how much counter NAME of END grew from the snap_pair into
+# the array "base" to the one into "now" (both declared by the caller).
+delta()
+{
+	# shellcheck disable=SC2154 # base and now are the caller's
+	local b=${base[${1}_$2]} n=${now[${1}_$2]}
+	if [[ "$b" =~ ^[0-9]+$ && "$n" =~ ^[0-9]+$ ]]; then
+		echo $((n - b))
+	else
+		echo "unreadable($b->$n)"
+	fi
+}
+
 # sysstat DEV NAME [NS]: /sys/class/net/DEV/statistics/NAME.
 sysstat()
 {

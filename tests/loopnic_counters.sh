@@ -32,35 +32,14 @@ must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud 
 frame() { echo $(($1 + 8 + 20 + 14)); }
 
 # ethtool -S must list exactly these counters, no more, no fewer.
-counter_names()
-{
-	local got want
-	got=$(nsx "$2" ethtool -S "$1" | awk -F: 'NR > 1 { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')
-	want=$(tr ' ' '\n' <<<"$STATS" | sort | tr '\n' ' ')
-	is_eq "$1 ethtool -S counter names" "$want" "$got"
-}
-check "ethtool -S $A lists exactly: $STATS" counter_names $A "$NS_A"
-check "ethtool -S $B lists exactly: $STATS" counter_names $B "$NS_B"
+check "ethtool -S $A lists exactly: $STATS" counter_names_are $A "$NS_A" "$STATS"
+check "ethtool -S $B lists exactly: $STATS" counter_names_are $B "$NS_B" "$STATS"
 
 declare -A base now
-# snap ARRAY: all ethtool counters of both ends into ARRAY[A_name] / ARRAY[B_name].
-snap()
-{
-	local -n arr=$1
-	local end dev ns s v
-	# shellcheck disable=SC2034 # arr is a nameref
-	for end in A B; do
-		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
-		for s in $STATS; do
-			v=$(ethstat "$dev" "$s" "$ns") || v=missing
-			arr[${end}_$s]=$v
-		done
-	done
-}
 
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
-snap base
+snap_pair base "$STATS"
 diag "before: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
 
 check "$N1 pings of $S1 bytes $NS_A -> $NS_B answered" ping_ok "$NS_A" 10.10.0.2 $N1 -s $S1
@@ -70,7 +49,7 @@ check_eq "$N3 one-way pings of $S3 bytes $NS_A -> $B unanswered" 0 \
 
 wait_quiet $A "$NS_A" || diag "$A counters still moving"
 wait_quiet $B "$NS_B" || diag "$B counters still moving"
-snap now
+snap_pair now "$STATS"
 diag "after: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
 
 # Traffic A sent / B received, and B sent / A received.
@@ -85,15 +64,6 @@ val()
 	echo "${now[${1}_$2]}"
 }
 
-delta()
-{
-	local b=${base[${1}_$2]} n=${now[${1}_$2]}
-	if [[ "$b" =~ ^[0-9]+$ && "$n" =~ ^[0-9]+$ ]]; then
-		echo $((n - b))
-	else
-		echo "unreadable($b->$n)"
-	fi
-}
 
 # delta_is END NAME EXPECTED
 delta_is()

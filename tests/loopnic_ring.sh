@@ -46,43 +46,14 @@ fi
 check_eq "path=ring is the module's path" ring "$(cat /sys/module/loopnic/parameters/path)"
 pair_netns $A $B quiet
 
-counter_names()
-{
-	local got want
-	got=$(nsx "$2" ethtool -S "$1" | awk -F: 'NR > 1 { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')
-	want=$(tr -s '[:space:]' '\n' <<<"$RING_STATS" | grep . | sort | tr '\n' ' ')
-	is_eq "$1 ethtool -S counter names" "$want" "$got"
-}
-check "ethtool -S $A lists the ring path's (mlx5) counters" counter_names $A "$NS_A"
+check "ethtool -S $A lists the ring path's (mlx5) counters" counter_names_are $A "$NS_A" "$RING_STATS"
 
 declare -A base now
-snap()
-{
-	local -n arr=$1
-	local end dev ns s v
-	# shellcheck disable=SC2034 # arr is a nameref
-	for end in A B; do
-		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
-		for s in $RING_STATS; do
-			v=$(ethstat "$dev" "$s" "$ns") || v=missing
-			arr[${end}_$s]=$v
-		done
-	done
-}
 
-delta()
-{
-	local b=${base[${1}_$2]} n=${now[${1}_$2]}
-	if [[ "$b" =~ ^[0-9]+$ && "$n" =~ ^[0-9]+$ ]]; then
-		echo $((n - b))
-	else
-		echo "unreadable($b->$n)"
-	fi
-}
 
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
-snap base
+snap_pair base "$RING_STATS"
 
 PING_OUT=$(nsx "$NS_A" ping -n -c $N1 -i 0.1 -W 2 -s $S1 10.10.0.2 2>&1)
 loss_free()
@@ -94,7 +65,7 @@ diag "ring path RTT: $(grep rtt <<<"$PING_OUT")"
 
 wait_quiet $A "$NS_A" || diag "$A counters still moving"
 wait_quiet $B "$NS_B" || diag "$B counters still moving"
-snap now
+snap_pair now "$RING_STATS"
 diag "after: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
 
 BYTES=$((N1 * $(frame $S1)))
@@ -206,11 +177,11 @@ check "ping over a $RQ_SMALL-entry RX ring" ping_ok "$NS_A" 10.10.0.2 3
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
 must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
-snap base
+snap_pair base "$RING_STATS"
 nsx "$NS_A" ping -q -n -c $N_OOB -i 0.02 -W 1 10.10.0.3 >/dev/null 2>&1
 wait_quiet $A "$NS_A" || diag "$A counters still moving"
 wait_quiet $B "$NS_B" || diag "$B counters still moving"
-snap now
+snap_pair now "$RING_STATS"
 diag "after: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
 
 oob()
