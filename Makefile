@@ -7,7 +7,7 @@
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
 
-.PHONY: all modules clean check demo setup lint help
+.PHONY: all modules clean check demo setup lint bench help
 
 all: modules
 
@@ -31,8 +31,12 @@ demo:
 lint:
 	scripts/lint.sh
 
+bench:
+	scripts/bench.sh
+
 help:
 	@echo "make [KDIR=...]  build loopnic.ko"
 	@echo "make check       install, build for every kernel, run the suite in a VM"
 	@echo "make demo        boot a VM, ping across a pair, show counters and RTTs"
 	@echo "make lint        checkpatch --strict, sparse and W=1 on every kernel"
+	@echo "make bench       boot a VM, compare lo, veth and loopnic (ping, TCP, UDP)"

@@ -1,0 +1,377 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The `make bench` measurements, run inside the VM by scripts/bench.sh: the
+# same workloads over lo, veth (GRO off and on), loopnic's backlog path and
+# loopnic's ring path, in one guest, so that the ratios between them mean
+# something even though TCG makes every absolute figure ~30x too slow.
+#
+# Each pair is split over two network namespaces (two "hosts"): the client
+# runs in bench-a, the server in bench-b; for lo both are in bench-a.
+# Paths are measured round-robin, RUNS rounds, so that a slow spell of the
+# (shared) host spreads over all paths instead of hitting one.
+#
+# Usage: scripts/bench-guest.sh LOOPNIC_KO
+# Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
+#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring"),
+#      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
+#      LOOPNIC_OUT (the table is also written to LOOPNIC_OUT/DATE-KVER.md).
+# Exit: 0 if every measurement produced a figure, else 1 (the table is
+# printed either way). Targets are reported, never enforced.
+set -euo pipefail
+
+export LC_ALL=C
+ko=${1:?usage: $0 path/to/loopnic.ko}
+runs=${BENCH_RUNS:-3}
+pings=${BENCH_PINGS:-1000}
+secs=${BENCH_SECS:-5}
+paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring}
+port=5201
+[[ $runs =~ ^[1-9][0-9]*$ && $pings =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "bench: BENCH_RUNS, BENCH_PINGS and BENCH_SECS must be positive integers" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/bench.XXXXXX)
+raw=$work/raw.tsv # path, metric, round, value: one line per figure
+: >"$raw"
+failed=0
+
+# shellcheck disable=SC2317 # called from the trap
+cleanup() {
+	ip netns del bench-a 2>/dev/null || true
+	ip netns del bench-b 2>/dev/null || true
+	rmmod loopnic 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+progress() { printf 'bench: %s\n' "$*" >&2; }
+warn() {
+	printf 'bench: WARNING: %s\n' "$*" >&2
+	failed=1
+}
+na() { ip netns exec bench-a "$@"; }
+nb() { ip netns exec bench-b "$@"; }
+
+# --- topology -------------------------------------------------------------
+
+setup_netns() {
+	ip netns add bench-a
+	ip netns add bench-b
+	na ip link set lo up
+	nb ip link set lo up
+	# veth is created once; GRO is switched per variant with ethtool
+	ip link add va netns bench-a type veth peer name vb netns bench-b
+	na ip addr add 10.1.0.1/24 dev va
+	nb ip addr add 10.1.0.2/24 dev vb
+	na ip link set va up
+	nb ip link set vb up
+}
+
+# load loopnic with ARGS and put loopnic0/1 into bench-a/bench-b
+load_loopnic() {
+	rmmod loopnic 2>/dev/null || true
+	insmod "$ko" "$@"
+	ip link set loopnic0 netns bench-a
+	ip link set loopnic1 netns bench-b
+	na ip addr add 10.2.0.1/24 dev loopnic0
+	nb ip addr add 10.2.0.2/24 dev loopnic1
+	na ip link set loopnic0 up
+	nb ip link set loopnic1 up
+}
+
+# on|off. rx-gro alone gives veth a NAPI instance, but veth_xmit() uses it
+# only for frames it deems worth aggregating: from a sender without TSO,
+# or locally sent (sock_wfree) when the receiver has rx-gro-list or
+# rx-udp-gro-forwarding. With TSO on (the default) plain rx-gro changes
+# nothing, so "GRO on" also sets rx-udp-gro-forwarding, which sends ping
+# and UDP through NAPI/GRO; TCP (tcp_wfree) still bypasses it. Both ends:
+# the receiver's setting is what counts, and replies go the other way.
+veth_gro() {
+	na ethtool -K va rx-gro "$1" rx-udp-gro-forwarding "$1"
+	nb ethtool -K vb rx-gro "$1" rx-udp-gro-forwarding "$1"
+}
+
+# frames vb received through veth's NAPI: veth counts every frame its NAPI
+# poll consumes in rx_queue_N_xdp_packets, XDP program or not
+veth_napi_pkts() {
+	nb ethtool -S vb | awk '$1 ~ /^rx_queue_[0-9]+_xdp_packets:$/ { n += $2 } END { print n + 0 }'
+}
+vb_rx_pkts() {
+	nb ip -s -j link show vb | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+
+# around each workload on veth: how many of the frames vb received took the
+# NAPI path (napi[PATH:WORKLOAD] of rx[PATH:WORKLOAD])
+declare -A napi=() rx=()
+n0=0 x0=0
+count_begin() { # PATH
+	case $1 in veth-*) n0=$(veth_napi_pkts) x0=$(vb_rx_pkts) ;; esac
+}
+count_end() { # PATH WORKLOAD
+	case $1 in veth-*) ;; *) return 0 ;; esac
+	napi[$1:$2]=$((${napi[$1:$2]:-0} + $(veth_napi_pkts) - n0))
+	rx[$1:$2]=$((${rx[$1:$2]:-0} + $(vb_rx_pkts) - x0))
+}
+
+# path -> server netns and address
+server_of() {
+	case $1 in
+	lo) echo "bench-a 127.0.0.1" ;;
+	veth-*) echo "bench-b 10.1.0.2" ;;
+	backlog | ring) echo "bench-b 10.2.0.2" ;;
+	esac
+}
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$raw"; }
+
+# --- workloads ------------------------------------------------------------
+
+# ping RTT percentiles from the per-packet "time=X ms" lines
+bench_ping() { # PATH ROUND ADDR
+	local out
+	# -i 0.002: 1000 pings in ~2 s plus RTTs; -w bounds a run that loses
+	# replies, -W the wait for the last ones
+	out=$(na ping -n -c "$pings" -i 0.002 -W 1 -w $((pings / 100 + 30)) "$3" 2>&1 |
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' |
+		python3 -c '
+import sys
+v = sorted(float(x) * 1000 for x in sys.stdin)   # ms -> us
+if v:
+    # nearest-rank percentiles
+    pct = lambda p: v[max(0, -(-len(v) * p // 100) - 1)]
+    print(len(v), round(pct(50), 1), round(pct(99), 1))
+') || true
+	local n p50 p99
+	read -r n p50 p99 <<<"$out"
+	if [ -z "${n:-}" ] || [ "$n" -lt $((pings / 2)) ]; then
+		warn "$1: ping: only ${n:-0}/$pings replies"
+		return
+	fi
+	[ "$n" -eq "$pings" ] || progress "$1: ping: $n/$pings replies"
+	record "$1" ping_p50 "$2" "$p50"
+	record "$1" ping_p99 "$2" "$p99"
+	progress "  $1 ping: p50 $p50 us, p99 $p99 us"
+}
+
+# one iperf3 test against a one-shot server in the server's netns
+iperf() { # PATH IPERF3-CLIENT-ARGS...: JSON on stdout
+	local path=$1 ns addr srv i rc=0
+	shift
+	read -r ns addr <<<"$(server_of "$path")"
+	timeout $((secs + 60)) ip netns exec "$ns" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+	srv=$!
+	for ((i = 0; i < 100; i++)); do
+		if ip netns exec "$ns" ss -Hltn "sport = :$port" | grep -q .; then
+			break
+		fi
+		sleep 0.1
+	done
+	timeout $((secs + 45)) ip netns exec bench-a iperf3 -c "$addr" -p "$port" \
+		-t "$secs" -J "$@" || rc=$?
+	wait "$srv" 2>/dev/null || true
+	return "$rc"
+}
+
+bench_tcp() { # PATH ROUND
+	local mbps
+	# receiver's view: bytes that arrived, over the test's duration
+	mbps=$(iperf "$1" | python3 -c '
+import json, sys
+print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6, 1))
+') || { warn "$1: iperf3 TCP failed"; return; }
+	record "$1" tcp_mbps "$2" "$mbps"
+	progress "  $1 tcp: $mbps Mbit/s"
+}
+
+bench_udp() { # PATH ROUND
+	local out kpps loss
+	# -b 0: send as fast as the client can; sum_received is the server's
+	# report: packets it expected (highest sequence) and those missing
+	out=$(iperf "$1" -u -l 64 -b 0 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["end"]["sum_received"]
+print(round((r["packets"] - r["lost_packets"]) / r["seconds"] / 1e3, 1),
+      round(r["lost_percent"], 1))
+') || { warn "$1: iperf3 UDP failed"; return; }
+	read -r kpps loss <<<"$out"
+	record "$1" udp_kpps "$2" "$kpps"
+	record "$1" udp_loss "$2" "$loss"
+	progress "  $1 udp 64B: $kpps kpps received, $loss% lost"
+}
+
+measure() { # PATH ROUND
+	local ns addr
+	read -r ns addr <<<"$(server_of "$1")"
+	# resolve ARP and warm caches outside the measured runs
+	na ping -n -q -c 3 -i 0.2 -W 2 "$addr" >/dev/null ||
+		{ warn "$1: $addr unreachable"; return; }
+	count_begin "$1"
+	bench_ping "$1" "$2" "$addr"
+	count_end "$1" ping
+	count_begin "$1"
+	bench_tcp "$1" "$2"
+	count_end "$1" tcp
+	count_begin "$1"
+	bench_udp "$1" "$2"
+	count_end "$1" udp
+}
+
+# --- run ------------------------------------------------------------------
+
+kver=$(uname -r)
+ncpu=$(nproc)
+accel=${BENCH_ACCEL:-}
+if [ -z "$accel" ]; then
+	if grep -q 'QEMU TCG' /proc/cpuinfo; then accel=TCG; else accel=unknown; fi
+fi
+start=$(date +%s)
+progress "$kver, $accel, $ncpu vCPUs: $runs round(s) of ${paths// /, }"
+
+setup_netns
+declare -A gro_state=()
+for ((r = 1; r <= runs; r++)); do
+	progress "round $r/$runs ($(($(date +%s) - start)) s elapsed)"
+	for p in $paths; do
+		case $p in
+		lo) ;;
+		veth-gro-off | veth-gro-on)
+			veth_gro "${p#veth-gro-}"
+			# what the kernel made of the request
+			gro_state[$p]=$(nb ethtool -k vb | awk -F': ' '
+				$1 == "generic-receive-offload" || $1 == "rx-udp-gro-forwarding" ||
+				$1 == "tcp-segmentation-offload" { printf "%s%s: %s", s, $1, $2; s = ", " }')
+			;;
+		backlog) load_loopnic ;;
+		ring) load_loopnic path=ring ;;
+		*)
+			echo "bench: unknown path '$p'" >&2
+			exit 2
+			;;
+		esac
+		measure "$p" "$r"
+	done
+done
+rmmod loopnic 2>/dev/null || true
+progress "done in $(($(date +%s) - start)) s"
+
+# --- report ---------------------------------------------------------------
+
+# median, min and max of PATH's METRIC over the rounds ("" if none)
+stats() {
+	awk -F'\t' -v p="$1" -v m="$2" '$1 == p && $2 == m { print $4 }' "$raw" | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR) printf "%s %s %s\n", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR]
+		}'
+}
+median() { stats "$1" "$2" | cut -d' ' -f1; }
+ratio() { # A B: A/B as "1.23x", or "-"
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b + 0 != 0) printf "%.2fx", a / b; else printf "-" }'
+}
+fmt() { # DECIMALS VALUE
+	if [ -n "$2" ]; then printf "%.${1}f" "$2"; else printf 'n/a'; fi
+}
+
+label() {
+	case $1 in
+	lo) echo "lo (one netns)" ;;
+	veth-gro-off) echo "veth, GRO off" ;;
+	veth-gro-on) echo "veth, GRO on" ;;
+	backlog) echo "loopnic backlog" ;;
+	ring) echo "loopnic ring" ;;
+	esac
+}
+
+report() {
+	local m name dec p med lo hi ref_v ref_l rv rl
+	echo "# loopnic benchmark, $kver"
+	echo
+	echo "- guest: Linux $kver, $accel ($([ "$accel" = TCG ] && echo "software emulation, ~30x slower than native" || echo "accelerated")), $ncpu vCPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
+	[ -z "${BENCH_HOST:-}" ] || echo "- host: $BENCH_HOST"
+	[ -z "${BENCH_REV:-}" ] || echo "- loopnic: $BENCH_REV"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); $(iperf3 --version | head -n 1 | cut -d'(' -f1)/ $(ping -V | head -n 1)"
+	echo "- each figure: median of $runs round(s), min-max in brackets; paths measured round-robin"
+	echo "- ratios: this path's median / the reference's median (veth with GRO off; lo)"
+	echo
+	echo "| workload | path | median | min-max | vs veth | vs lo |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for m in "ping_p50:ping RTT p50 (us):0" "ping_p99:ping RTT p99 (us):0" \
+		"tcp_mbps:TCP stream (Mbit/s):0" "udp_kpps:UDP 64 B recv (kpps):1" \
+		"udp_loss:UDP 64 B loss (%):1"; do
+		IFS=: read -r m name dec <<<"$m"
+		ref_v=$(median veth-gro-off "$m")
+		ref_l=$(median lo "$m")
+		for p in $paths; do
+			read -r med lo hi <<<"$(stats "$p" "$m")" || true
+			# a loss ratio says nothing; show the figure only
+			rv=- rl=-
+			if [ "$m" != udp_loss ]; then
+				rv=$(ratio "${med:-}" "$ref_v")
+				rl=$(ratio "${med:-}" "$ref_l")
+			fi
+			printf '| %s | %s | %s | %s-%s | %s | %s |\n' "$name" "$(label "$p")" \
+				"$(fmt "$dec" "${med:-}")" "$(fmt "$dec" "${lo:-}")" "$(fmt "$dec" "${hi:-}")" "$rv" "$rl"
+			med='' lo='' hi=''
+		done
+	done
+	echo
+	echo "Paths: lo MTU 65536; veth and loopnic MTU 1500. veth and the loopnic"
+	echo "backlog path pass TSO/GSO super-frames through unsegmented; the ring"
+	echo "path has no TSO, so TCP is segmented to 1500-byte frames before the"
+	echo "(emulated) NIC, one channel. UDP: iperf3 -u -l 64 -b 0 (64-byte"
+	echo "payload, 106-byte frames), rate and loss as the receiver saw them."
+	echo "veth GRO on = rx-gro and rx-udp-gro-forwarding on both ends: with"
+	echo "TSO on, veth_xmit() takes its NAPI/GRO path only for frames from a"
+	echo "local socket freed by sock_wfree (ping, UDP; not TCP) when the"
+	echo "receiver has rx-udp-gro-forwarding or rx-gro-list; rx-gro alone"
+	echo "changes nothing."
+	echo
+	# whether "GRO on" really changed veth's receive path, per workload
+	for p in veth-gro-off veth-gro-on; do
+		[ -n "${gro_state[$p]:-}" ] || continue
+		echo "$(label "$p"): ethtool -k vb: ${gro_state[$p]}. Frames vb received" \
+			"through veth's NAPI/GRO path: $(napi_share "$p")."
+	done
+	if [ -n "${gro_state[veth-gro-on]:-}" ] &&
+		[ "$(napi_sum veth-gro-on)" -eq 0 ]; then
+		echo "**veth GRO on is not meaningful on $kver: no frame took the NAPI/GRO path.**"
+	fi
+	echo
+	echo "Targets (reported, not enforced):"
+	echo
+	target "loopnic backlog TCP >= 1.0x veth" tcp_mbps backlog veth-gro-off ge 1.0
+	target "loopnic ring TCP >= 0.7x veth" tcp_mbps ring veth-gro-off ge 0.7
+	target "loopnic ring ping p50 <= 1.5x lo" ping_p50 ring lo le 1.5
+	target "loopnic backlog UDP 64 B pps >= 0.9x lo" udp_kpps backlog lo ge 0.9
+}
+
+napi_share() { # PATH: "ping 100% (N/M), tcp ..."
+	local w out=''
+	for w in ping tcp udp; do
+		out+="${out:+, }$w $(awk -v n="${napi[$1:$w]:-0}" -v t="${rx[$1:$w]:-0}" \
+			'BEGIN { printf "%s%% (%d/%d)", t ? int(100 * n / t + 0.5) : "-", n, t }')"
+	done
+	echo "$out"
+}
+napi_sum() { echo $((${napi[$1:ping]:-0} + ${napi[$1:tcp]:-0} + ${napi[$1:udp]:-0})); }
+
+target() { # TEXT METRIC PATH REF ge|le BOUND
+	local a b verdict
+	a=$(median "$3" "$2")
+	b=$(median "$4" "$2")
+	verdict=$(awk -v a="$a" -v b="$b" -v op="$5" -v t="$6" 'BEGIN {
+		if (a == "" || b == "" || b + 0 == 0) { print "not measured"; exit }
+		r = a / b
+		ok = (op == "ge") ? (r >= t) : (r <= t)
+		printf "%s (%.2fx)", ok ? "met" : "**missed**", r
+	}')
+	echo "- $1: $verdict"
+}
+
+table=$work/table.md
+report >"$table"
+echo
+cat "$table"
+if [ -n "${LOOPNIC_OUT:-}" ] && [ -d "$LOOPNIC_OUT" ]; then
+	cp "$table" "$LOOPNIC_OUT/$(date +%Y-%m-%d)-$kver.md"
+fi
+exit "$failed"
