@@ -7,7 +7,7 @@
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
 
-.PHONY: all modules clean check demo setup lint bench help
+.PHONY: all modules clean check check-debug demo setup lint bench help
 
 all: modules
 
@@ -31,6 +31,11 @@ demo:
 lint:
 	scripts/lint.sh
 
+# The debug kernel is built once (~30 min) and cached outside the tree.
+check-debug:
+	scripts/setup.sh -d
+	kver=$$(scripts/debug-kernel.sh) && scripts/check.sh -k "$$kver"
+
 bench:
 	scripts/bench.sh
 
@@ -38,5 +43,6 @@ help:
 	@echo "make [KDIR=...]  build loopnic.ko"
 	@echo "make check       install, build for every kernel, run the suite in a VM"
 	@echo "make demo        boot a VM, ping across a pair, show counters and RTTs"
+	@echo "make check-debug the suite on a KASAN/lockdep/kmemleak kernel (built once)"
 	@echo "make lint        checkpatch --strict, sparse and W=1 on every kernel"
 	@echo "make bench       boot a VM, compare lo, veth and loopnic (ping, TCP, UDP)"

@@ -10,6 +10,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=scripts/kernel-lib.sh
+. scripts/kernel-lib.sh
 
 dir=''
 while getopts "d:" opt; do
@@ -22,7 +24,7 @@ shift $((OPTIND - 1))
 kver=${1:?usage: $0 [-d DIR] KVER [MAKE ARGS...]}
 shift
 dir=${dir:-build/$kver}
-kdir=/lib/modules/$kver/build
+kdir=$(kernel_build "$kver")
 [ -d "$kdir" ] || { echo "build: no headers for $kver in $kdir" >&2; exit 1; }
 
 rm -rf "$dir"

@@ -7,7 +7,8 @@
 # booted with that kernel.
 #
 # Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-T SECONDS]
-#   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh)
+#   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh,
+#               plus the debug kernel of scripts/debug-kernel.sh if cached)
 #   -t PATTERN  only tests whose name contains PATTERN (repeatable)
 #   -T SECONDS  timeout per test in the guest (default 120)
 #
@@ -15,7 +16,9 @@
 # whose module does not build counts all its tests as failed; a build that
 # prints any warning, a guest that crashes or times out, and a kernel splat
 # in the guest's dmesg each count as one more failure, and tests that
-# report no result count as failed. Never does a problem count as zero.
+# report no result count as failed. On a kernel with kmemleak, a suspected
+# leak after the run (and rmmod) is one more failure. Never does a
+# problem count as zero.
 # Prints a summary per kernel and last "N passed, N failed[, N skipped]";
 # exits 1 on any failure.
 
@@ -77,7 +80,15 @@ if ! scripts/setup.sh; then
 	finish
 fi
 
-[ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(scripts/kernels.sh)
+if [ ${#kvers[@]} -eq 0 ]; then
+	mapfile -t kvers < <(scripts/kernels.sh)
+	if dkver=$(scripts/debug-kernel.sh -n 2>/dev/null); then
+		log "debug kernel $dkver is cached: its lane runs too"
+		kvers+=("$dkver")
+	else
+		log "no cached debug kernel: the KASAN/lockdep/kmemleak lane does not run (make check-debug builds it)"
+	fi
+fi
 if [ ${#kvers[@]} -eq 0 ]; then
 	problem "no kernel to test (scripts/kernels.sh lists none)"
 	finish
@@ -125,10 +136,12 @@ if [ ! -r "$ksft/kselftest/runner.sh" ]; then
 fi
 
 # The command vm.sh runs through sh -c: quote the patterns for it.
+# kmemleak.sh does nothing on a kernel without kmemleak.
 guest_cmd="tests/run_all.sh"
 for p in "${patterns[@]}"; do
 	guest_cmd+=" -t $(printf '%q' "$p")"
 done
+guest_cmd="scripts/kmemleak.sh clear; $guest_cmd; rc=\$?; scripts/kmemleak.sh report; exit \$rc"
 
 log "${#kvers[@]} kernel(s): ${kvers[*]}; $ntests test(s): ${tests[*]}"
 
@@ -204,6 +217,12 @@ for kver in "${kvers[@]}"; do
 	elif [ "$vrc" = 124 ]; then
 		fail=$((fail + 1))
 		notes+=("kernel splat after the tests, see build/vm/$kver/dmesg.log (1 failure)")
+	fi
+	if [ -s "$out/kmemleak.txt" ]; then
+		fail=$((fail + 1))
+		notes+=("kmemleak: suspected leaks, see $bdir/out/kmemleak.txt (1 failure)")
+	elif [ -e "$out/kmemleak.txt" ]; then
+		notes+=("kmemleak: no leak")
 	fi
 
 	total_pass=$((total_pass + pass))

@@ -3,7 +3,8 @@
 #
 # Install the Debian packages loopnic needs and cache the few kernel-tree
 # files we use from linux-source-6.1. Idempotent: a second run takes < 1 s.
-# Usage: scripts/setup.sh   (as root; no stdin needed)
+# Usage: scripts/setup.sh [-d]   (as root; no stdin needed)
+#   -d  also what building the debug kernel needs (make check-debug)
 set -euo pipefail
 
 CACHE=${LOOPNIC_CACHE:-/var/cache/loopnic}
@@ -22,6 +23,15 @@ PKGS=(
 	# lint
 	shellcheck
 )
+# scripts/debug-kernel.sh: a full kernel build (objtool, certs)
+DEBUG_PKGS=(libelf-dev libssl-dev)
+
+while getopts "d" opt; do
+	case $opt in
+	d) PKGS+=("${DEBUG_PKGS[@]}") ;;
+	*) echo "usage: $0 [-d]" >&2; exit 2 ;;
+	esac
+done
 
 log() { printf 'setup: %s\n' "$*"; }
 

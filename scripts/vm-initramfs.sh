@@ -7,6 +7,11 @@
 set -euo pipefail
 
 kver=${1:?usage: vm-initramfs.sh KVER}
+# shellcheck source=scripts/kernel-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kernel-lib.sh"
+image=$(kernel_image "$kver")
+# A kernel without a modules tree (scripts/debug-kernel.sh) has 9p built in.
+moddep=/lib/modules/$kver/modules.dep
 cache=${LOOPNIC_CACHE:-/var/cache/loopnic}/vm/$kver
 busybox=/bin/busybox
 # virtio_pci first, so the 9p device is bound as soon as 9pnet_virtio loads
@@ -17,14 +22,17 @@ mods=(virtio_pci 9pnet_virtio 9p)
 key_input() {
 	local pkg
 	cat "${BASH_SOURCE[0]}"
-	pkg=$(dpkg-query -S "/boot/vmlinuz-$kver" 2>/dev/null | cut -d: -f1) || true
+	pkg=$(dpkg-query -S "$image" 2>/dev/null | cut -d: -f1) || true
 	if [ -n "$pkg" ]; then
 		dpkg-query -W -f='${Package} ${Version}\n' "$pkg"
 	fi
-	stat -L -c '%n %s %Y' "/boot/vmlinuz-$kver" "/lib/modules/$kver/modules.dep" "$busybox"
+	stat -L -c '%n %s %Y' "$image" "$busybox"
+	if [ -e "$moddep" ]; then
+		stat -L -c '%n %s %Y' "$moddep"
+	fi
 }
 
-[ -e "/boot/vmlinuz-$kver" ] || { echo "vm-initramfs: no /boot/vmlinuz-$kver" >&2; exit 1; }
+[ -e "$image" ] || { echo "vm-initramfs: no kernel image $image" >&2; exit 1; }
 key=$(key_input | sha256sum | cut -c1-16)
 img=$cache/initramfs-$key.cpio
 if [ -s "$img" ]; then
@@ -42,20 +50,22 @@ cp "$busybox" "$root/bin/busybox"
 # Ask kmod for the modules (and their order) rather than keeping a list per
 # kernel: 6.1 has virtio_pci/fscache as modules, 6.12 has .ko.xz files, etc.
 # busybox insmod only takes plain .ko, so decompress.
-modprobe -S "$kver" --show-depends -a "${mods[@]}" |
-	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
-	while read -r ko; do
-		name=${ko##*/}
-		name=${name%%.ko*}
-		case $ko in
-		*.ko) cat "$ko" ;;
-		*.ko.xz) xz -dc "$ko" ;;
-		*.ko.zst) zstd -dc "$ko" ;;
-		*.ko.gz) gzip -dc "$ko" ;;
-		*) echo "vm-initramfs: unknown module format $ko" >&2; exit 1 ;;
-		esac >"$root/lib/modules/$name.ko"
-		echo "$name" >>"$root/modules"
-	done
+if [ -e "$moddep" ]; then
+	modprobe -S "$kver" --show-depends -a "${mods[@]}" |
+		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+		while read -r ko; do
+			name=${ko##*/}
+			name=${name%%.ko*}
+			case $ko in
+			*.ko) cat "$ko" ;;
+			*.ko.xz) xz -dc "$ko" ;;
+			*.ko.zst) zstd -dc "$ko" ;;
+			*.ko.gz) gzip -dc "$ko" ;;
+			*) echo "vm-initramfs: unknown module format $ko" >&2; exit 1 ;;
+			esac >"$root/lib/modules/$name.ko"
+			echo "$name" >>"$root/modules"
+		done
+fi
 touch "$root/modules"
 
 # Stage 1 init. Stage 2 is whatever init= names on the kernel command line

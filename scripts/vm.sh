@@ -23,6 +23,8 @@
 set -euo pipefail
 
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source=scripts/kernel-lib.sh
+. "$scripts/kernel-lib.sh"
 kver='' timeout=1800 mem=2048 outdir=''
 env=()
 
@@ -54,8 +56,8 @@ shift $((OPTIND - 1))
 
 [ -n "$kver" ] || kver=$("$scripts/kernels.sh" | tail -n 1)
 [ -n "$kver" ] || die "no kernel with headers installed (run scripts/setup.sh)"
-[ -e "/boot/vmlinuz-$kver" ] || die "no /boot/vmlinuz-$kver"
-[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver"
+image=$(kernel_image "$kver")
+[ -e "$image" ] || die "no kernel image $image"
 
 # The guest sees the host root, except where its init mounts a tmpfs.
 cwd=$(pwd -P)
@@ -119,7 +121,7 @@ append="console=ttyS0 quiet panic=-1 log_buf_len=16M${LOOPNIC_VM_APPEND:+ $LOOPN
 append+=" init=$scripts/vm-guest-init.sh rootflags=$rootflags"
 qemu=(qemu-system-x86_64 -machine q35 -accel "$accel" -cpu max -smp 2 -m "$mem"
 	-nographic -no-reboot -vga none -nic none -monitor none -serial stdio
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd"
+	-kernel "$image" -initrd "$initrd"
 	-append "$append"
 	-fsdev "local,id=r,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=r,mount_tag=hostroot")

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by the scripts that boot or build for a kernel KVER: where its
+# image and its build tree are. A kernel is either an installed Debian one
+# (/boot/vmlinuz-KVER, /lib/modules/KVER/build) or one registered under
+# $LOOPNIC_CACHE/kernels/KVER/{vmlinuz,build} by scripts/debug-kernel.sh,
+# which has no /lib/modules tree: its drivers are all built in.
+
+kernel_registered()
+{
+	echo "${LOOPNIC_CACHE:-/var/cache/loopnic}/kernels/$1"
+}
+
+kernel_image()
+{
+	local reg
+
+	reg=$(kernel_registered "$1")
+	if [ -e "$reg/vmlinuz" ]; then
+		echo "$reg/vmlinuz"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+
+kernel_build()
+{
+	local reg
+
+	reg=$(kernel_registered "$1")
+	if [ -e "$reg/build" ]; then
+		echo "$reg/build"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
