@@ -13,6 +13,8 @@ PKGS=(
 	# kernels to build against and boot under QEMU (6.1 LTS + 6.12 LTS)
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# 6.1 with PREEMPT_RT: the driver's locking must hold there too
+	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-source-6.1
 	# module build
 	make gcc libc6-dev bc flex bison sparse perl

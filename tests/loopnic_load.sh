@@ -13,10 +13,14 @@ source "$(dirname "$0")/lib.sh"
 # empty value and 2^32 catch parsers that accept "" or wrap around.
 BAD_PARAMS=(
 	"pairs=0" "pairs=33" "pairs=-1" "pairs=abc" "pairs=" "pairs=4294967296"
-	"backlog_len=0" "backlog_len=1048577" "backlog_len=x"
-	"path=bogus"
-	"sq_size=32" "sq_size=1000" "sq_size=16384"
-	"rq_size=4" "rq_size=12" "rq_size=16384"
+	"pairs=1x" "pairs=0x21"
+	"backlog_len=0" "backlog_len=1048577" "backlog_len=x" "backlog_len=-1"
+	"backlog_len=" "backlog_len=99999999999999999999"
+	"path=bogus" "path=" "path=ringx" "path=0"
+	"sq_size=32" "sq_size=1000" "sq_size=16384" "sq_size=" "sq_size=-64"
+	"sq_size=abc" "sq_size=4294967296"
+	"rq_size=4" "rq_size=12" "rq_size=16384" "rq_size=" "rq_size=-8"
+	"rq_size=x"
 )
 
 ktap_plan $((14 + ${#BAD_PARAMS[@]}))
