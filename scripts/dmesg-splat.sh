@@ -21,12 +21,15 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || { echo "usage: dmesg-splat.sh [-B N] [-A N] FILE|-" >&2; exit 2; }
 
-# Case-sensitive on purpose: debug kernels print "LOCKDEP", "kmemleak:
-# Kernel memory leak detector initialized" and "KernelAddressSanitizer
-# initialized" at boot, which are not splats.
+# Case-sensitive on purpose: debug kernels print "LOCKDEP", "RCU lockdep
+# checking is enabled", "kmemleak: Kernel memory leak detector
+# initialized" and "KernelAddressSanitizer initialized" at boot, which are
+# not splats. Lockdep's reports all start with "WARNING:" or "BUG:"; when
+# it gives up it says it is turning itself off.
 patterns=(
 	'WARNING:' 'BUG:' 'BUG [a-z0-9_-]+ \(' 'kernel BUG at' 'Oops'
-	'Call Trace' 'KASAN' 'UBSAN' 'possible circular locking' 'lockdep'
+	'Call Trace' 'KASAN' 'UBSAN' 'possible circular locking'
+	'turning off the locking correctness validator'
 	'DEBUG_LOCKS_WARN_ON' 'suspected memory leak' 'unreferenced object 0x'
 	'unregister_netdevice: waiting' 'general protection fault'
 	'[Kk]ernel panic' 'refcount_t: ' 'list_(add|del) corruption'
