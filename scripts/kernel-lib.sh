@@ -35,3 +35,21 @@ kernel_build()
 		echo "/lib/modules/$1/build"
 	fi
 }
+
+# kvm or tcg: KVM only where it can run a guest. A /dev/kvm we can open is
+# not enough: a host without hardware virtualisation (no vmx/svm flag) can
+# still offer one that fails the first vCPU's MSR setup (qemu aborts with
+# "failed to set MSR 0x10a"). LOOPNIC_VM_ACCEL=kvm|tcg overrides.
+vm_accel()
+{
+	case ${LOOPNIC_VM_ACCEL:-} in
+	kvm | tcg) echo "$LOOPNIC_VM_ACCEL"; return ;;
+	esac
+	# -c first: opening a missing /dev/kvm with <> would create a plain file
+	if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null &&
+		grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}

@@ -19,7 +19,8 @@
 # Exit: CMD's status; 125 if the guest gave none (crash, timeout); 124 if
 # CMD succeeded but the kernel log shows a splat (see dmesg-splat.sh).
 # Env knobs: LOOPNIC_VM_APPEND (extra kernel args), LOOPNIC_VM_ROOTFLAGS
-# (9p root mount options, default msize=262144,cache=loose).
+# (9p root mount options, default msize=262144,cache=loose), LOOPNIC_VM_ACCEL
+# (kvm or tcg; default: kvm where usable, see vm_accel in kernel-lib.sh).
 set -euo pipefail
 
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -101,11 +102,7 @@ outdir=${outdir:-$tmp/out}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd -P)
 
-# -c first: opening a missing /dev/kvm with <> would create a plain file
-accel=tcg
-if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; then
-	accel=kvm
-fi
+accel=$(vm_accel)
 
 share() { # TAG HOST_DIR: a writable 9p share
 	printf '%s\n' -fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap" \
