@@ -11,11 +11,22 @@
 # Paths are measured round-robin, RUNS rounds, so that a slow spell of the
 # (shared) host spreads over all paths instead of hitting one.
 #
+# Besides ping, TCP and UDP through sockets, frames are put straight into
+# each path's sending device: from an AF_PACKET socket, with one sendto()
+# per frame or through a PACKET_MMAP TX ring (TPACKET_V2, tools/afpacket-tx.c),
+# and from the kernel's pktgen (xmit_mode start_xmit, its default, which
+# calls ndo_start_xmit directly; and queue_xmit, through dev_queue_xmit and
+# the qdisc). Their rate is the sending device's tx_packets over the run.
+#
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
 #      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring"),
+#      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
+#      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
-#      LOOPNIC_OUT (the table is also written to LOOPNIC_OUT/DATE-KVER.md).
+#      LOOPNIC_OUT: the table is also written to LOOPNIC_OUT/NAME.md and
+#      the figures to NAME.tsv (NAME: BENCH_NAME, default DATE-KVER), from
+#      which scripts/bench.sh draws NAME.png.
 # Exit: 0 if every measurement produced a figure, else 1 (the table is
 # printed either way). Targets are reported, never enforced.
 set -euo pipefail
@@ -25,10 +36,13 @@ ko=${1:?usage: $0 path/to/loopnic.ko}
 runs=${BENCH_RUNS:-3}
 pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
+pkt_secs=${BENCH_PKT_SECS:-3}
+afpacket_tx=${BENCH_AFPACKET_TX:-}
 paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring}
 port=5201
-[[ $runs =~ ^[1-9][0-9]*$ && $pings =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "bench: BENCH_RUNS, BENCH_PINGS and BENCH_SECS must be positive integers" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ && $pings =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ &&
+	$pkt_secs =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "bench: BENCH_RUNS, BENCH_PINGS, BENCH_SECS and BENCH_PKT_SECS must be positive integers" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/bench.XXXXXX)
 raw=$work/raw.tsv # path, metric, round, value: one line per figure
@@ -37,6 +51,7 @@ failed=0
 
 # shellcheck disable=SC2317 # called from the trap
 cleanup() {
+	pktgen_reset
 	ip netns del bench-a 2>/dev/null || true
 	ip netns del bench-b 2>/dev/null || true
 	rmmod loopnic 2>/dev/null || true
@@ -112,6 +127,17 @@ count_end() { # PATH WORKLOAD
 	napi[$1:$2]=$((${napi[$1:$2]:-0} + $(veth_napi_pkts) - n0))
 	rx[$1:$2]=$((${rx[$1:$2]:-0} + $(vb_rx_pkts) - x0))
 }
+
+# path -> the client's sending device (in bench-a)
+dev_of() {
+	case $1 in
+	lo) echo lo ;;
+	veth-*) echo va ;;
+	backlog | ring) echo loopnic0 ;;
+	esac
+}
+
+tx_pkts() { na cat "/sys/class/net/$1/statistics/tx_packets"; }
 
 # path -> server netns and address
 server_of() {
@@ -199,6 +225,67 @@ print(round((r["packets"] - r["lost_packets"]) / r["seconds"] / 1e3, 1),
 	progress "  $1 udp 64B: $kpps kpps received, $loss% lost"
 }
 
+# AF_PACKET frames (64 bytes) into the path's device: one sendto() each, or
+# through a PACKET_MMAP TX ring
+bench_afpacket() { # PATH ROUND sendto|mmap
+	local dev t0 t1 out secs kfps
+	[ -n "$afpacket_tx" ] || return 0
+	dev=$(dev_of "$1")
+	t0=$(tx_pkts "$dev")
+	out=$(timeout $((pkt_secs + 30)) ip netns exec bench-a "$afpacket_tx" "$3" "$dev" "$pkt_secs" 64) ||
+		{ warn "$1: afpacket-tx $3 failed"; return; }
+	t1=$(tx_pkts "$dev")
+	secs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "seconds") print $(i + 1) }' <<<"$out")
+	kfps=$(awk -v n=$((t1 - t0)) -v s="$secs" 'BEGIN { if (s > 0) printf "%.1f", n / s / 1e3 }')
+	[ -n "$kfps" ] || { warn "$1: afpacket-tx $3: no rate in '$out'"; return; }
+	record "$1" "afp_$3" "$2" "$kfps"
+	progress "  $1 AF_PACKET $3: $kfps kframes/s ($out)"
+}
+
+pg() { # FILE COMMAND: a pktgen command, in bench-a's /proc/net/pktgen
+	na sh -c "echo '$2' >/proc/net/pktgen/$1"
+}
+pktgen_reset() {
+	if [ -e /proc/net/pktgen ] && ip netns list | grep -qw bench-a; then
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		na sh -c 'for f in /proc/net/pktgen/kpktgend_*; do echo rem_device_all >$f; done' 2>/dev/null || true
+	fi
+}
+
+# pktgen 60-byte UDP frames into the path's device for BENCH_PKT_SECS, from
+# bench-a's kpktgend_0 thread (on CPU 0); the destination MAC is pktgen's
+# default (none), so the receiver drops them in ip_rcv, after its NAPI
+bench_pktgen() { # PATH ROUND start_xmit|queue_xmit
+	local dev ns addr t0 t1 res kpps dev_kpps start end
+	dev=$(dev_of "$1")
+	read -r ns addr <<<"$(server_of "$1")"
+	pktgen_reset
+	pg kpktgend_0 "add_device $dev" || { warn "$1: pktgen: cannot add $dev"; return; }
+	pg "$dev" "count 0"
+	pg "$dev" "pkt_size 60"
+	pg "$dev" "delay 0"
+	pg "$dev" "dst $addr"
+	pg "$dev" "xmit_mode $3"
+	t0=$(tx_pkts "$dev")
+	start=$EPOCHREALTIME
+	# "start" returns once the run is stopped
+	na sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	sleep "$pkt_secs"
+	na sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	wait $! || true
+	end=$EPOCHREALTIME
+	t1=$(tx_pkts "$dev")
+	res=$(na cat "/proc/net/pktgen/$dev" | sed -n 's/.* \([0-9]*\)pps .*/\1/p' | head -n 1)
+	pktgen_reset
+	# pktgen's own rate (packets over its run time); the device's count
+	# over the wall time, start and stop included, as a cross-check
+	kpps=$(awk -v n="${res:-0}" 'BEGIN { if (n > 0) printf "%.1f", n / 1e3 }')
+	dev_kpps=$(awk -v n=$((t1 - t0)) -v a="$start" -v b="$end" 'BEGIN { if (b > a) printf "%.1f", n / (b - a) / 1e3 }')
+	[ -n "$kpps" ] || { warn "$1: pktgen $3: no result (tx_packets: $dev_kpps kpps)"; return; }
+	record "$1" "pktgen_$3" "$2" "$kpps"
+	progress "  $1 pktgen $3: $kpps kpps (tx_packets over the wall time: $dev_kpps kpps)"
+}
+
 measure() { # PATH ROUND
 	local ns addr
 	read -r ns addr <<<"$(server_of "$1")"
@@ -214,6 +301,10 @@ measure() { # PATH ROUND
 	count_begin "$1"
 	bench_udp "$1" "$2"
 	count_end "$1" udp
+	bench_afpacket "$1" "$2" sendto
+	bench_afpacket "$1" "$2" mmap
+	bench_pktgen "$1" "$2" start_xmit
+	bench_pktgen "$1" "$2" queue_xmit
 }
 
 # --- run ------------------------------------------------------------------
@@ -228,6 +319,8 @@ start=$(date +%s)
 progress "$kver, $accel, $ncpu vCPUs: $runs round(s) of ${paths// /, }"
 
 setup_netns
+modprobe pktgen
+[ -n "$afpacket_tx" ] || progress "BENCH_AFPACKET_TX not set: no AF_PACKET figures"
 declare -A gro_state=()
 for ((r = 1; r <= runs; r++)); do
 	progress "round $r/$runs ($(($(date +%s) - start)) s elapsed)"
@@ -281,6 +374,28 @@ label() {
 	esac
 }
 
+# metric:row name:decimals, in the table's (and the chart's) order
+METRICS=("ping_p50:ping RTT p50 (us):0" "ping_p99:ping RTT p99 (us):0"
+	"tcp_mbps:TCP stream (Mbit/s):0" "udp_kpps:UDP 64 B recv (kpps):1"
+	"udp_loss:UDP 64 B loss (%):1"
+	"afp_sendto:AF_PACKET sendto() TX (kframes/s):1"
+	"afp_mmap:AF_PACKET TX_RING TX (kframes/s):1"
+	"pktgen_start_xmit:pktgen start_xmit (kpps):1"
+	"pktgen_queue_xmit:pktgen queue_xmit (kpps):1")
+
+# the figures for the chart: metric, row name, path, median, min, max
+figures() {
+	local m name dec p med lo hi
+	for m in "${METRICS[@]}"; do
+		IFS=: read -r m name dec <<<"$m"
+		for p in $paths; do
+			read -r med lo hi <<<"$(stats "$p" "$m")" || true
+			[ -z "${med:-}" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$name" "$(label "$p")" "$med" "$lo" "$hi"
+			med='' lo='' hi=''
+		done
+	done
+}
+
 report() {
 	local m name dec p med lo hi ref_v ref_l rv rl
 	echo "# loopnic benchmark, $kver"
@@ -294,9 +409,7 @@ report() {
 	echo
 	echo "| workload | path | median | min-max | vs veth | vs lo |"
 	echo "|---|---|---:|---:|---:|---:|"
-	for m in "ping_p50:ping RTT p50 (us):0" "ping_p99:ping RTT p99 (us):0" \
-		"tcp_mbps:TCP stream (Mbit/s):0" "udp_kpps:UDP 64 B recv (kpps):1" \
-		"udp_loss:UDP 64 B loss (%):1"; do
+	for m in "${METRICS[@]}"; do
 		IFS=: read -r m name dec <<<"$m"
 		ref_v=$(median veth-gro-off "$m")
 		ref_l=$(median lo "$m")
@@ -325,6 +438,17 @@ report() {
 	echo "receiver has rx-udp-gro-forwarding or rx-gro-list; rx-gro alone"
 	echo "changes nothing."
 	echo
+	echo "AF_PACKET: frames the sending device (lo, va, loopnic0) counted in"
+	echo "tx_packets, per second of the sender's run (BENCH_PKT_SECS=$pkt_secs s);"
+	echo "pktgen: its own result (packets sent over its run time), same length."
+	echo "AF_PACKET: 64-byte frames, EtherType 0x88b5, through the qdisc"
+	echo "(lo, veth and the backlog path have none; the ring path has"
+	echo "pfifo_fast); sendto() is one system call per frame, TX_RING is"
+	echo "PACKET_MMAP TPACKET_V2 (256 slots, one send() per 64 frames)."
+	echo "pktgen: 60-byte UDP frames from one kernel thread; start_xmit calls"
+	echo "ndo_start_xmit directly, queue_xmit goes through dev_queue_xmit."
+	echo "AF_PACKET TX_RING / sendto(): $(afp_ratios)."
+	echo
 	# whether "GRO on" really changed veth's receive path, per workload
 	for p in veth-gro-off veth-gro-on; do
 		[ -n "${gro_state[$p]:-}" ] || continue
@@ -342,6 +466,14 @@ report() {
 	target "loopnic ring TCP >= 0.7x veth" tcp_mbps ring veth-gro-off ge 0.7
 	target "loopnic ring ping p50 <= 1.5x lo" ping_p50 ring lo le 1.5
 	target "loopnic backlog UDP 64 B pps >= 0.9x lo" udp_kpps backlog lo ge 0.9
+}
+
+afp_ratios() {
+	local p out=''
+	for p in $paths; do
+		out+="${out:+, }$(label "$p") $(ratio "$(median "$p" afp_mmap)" "$(median "$p" afp_sendto)")"
+	done
+	echo "$out"
 }
 
 napi_share() { # PATH: "ping 100% (N/M), tcp ..."
@@ -372,6 +504,8 @@ report >"$table"
 echo
 cat "$table"
 if [ -n "${LOOPNIC_OUT:-}" ] && [ -d "$LOOPNIC_OUT" ]; then
-	cp "$table" "$LOOPNIC_OUT/$(date +%Y-%m-%d)-$kver.md"
+	name=${BENCH_NAME:-$(date +%Y-%m-%d)-$kver}
+	cp "$table" "$LOOPNIC_OUT/$name.md"
+	figures >"$LOOPNIC_OUT/$name.tsv"
 fi
 exit "$failed"

@@ -22,6 +22,8 @@ PKGS=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils procps
 	# used by tests inside the VM
 	ethtool iproute2 iputils-ping iperf3 python3 trace-cmd
+	# make bench's chart
+	gnuplot-nox
 	# lint
 	shellcheck
 )
