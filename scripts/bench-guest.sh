@@ -448,6 +448,12 @@ report() {
 	echo "pktgen: 60-byte UDP frames from one kernel thread; start_xmit calls"
 	echo "ndo_start_xmit directly, queue_xmit goes through dev_queue_xmit."
 	echo "AF_PACKET TX_RING / sendto(): $(afp_ratios)."
+	echo "TX_RING frames leave as zero-copy fragments of the ring; lo, veth and"
+	echo "loopnic hand them to a receive path, which must copy them out"
+	echo "(skb_copy_ubufs: a fresh page per frame, zeroed when init_on_alloc=1,"
+	echo "as in Debian's kernels). Under TCG that copy and clear dominate (perf:"
+	echo "clear_page_erms 29% of the guest's CPU over lo), so TX_RING can come"
+	echo "out below sendto() here; it is not so on hardware."
 	echo
 	# whether "GRO on" really changed veth's receive path, per workload
 	for p in veth-gro-off veth-gro-on; do
