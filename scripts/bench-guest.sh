@@ -13,7 +13,7 @@
 #
 # Besides ping, TCP and UDP through sockets, frames are put straight into
 # each path's sending device: from an AF_PACKET socket, with one sendto()
-# per frame or through a PACKET_MMAP TX ring (TPACKET_V2, tools/afpacket-tx.c),
+# per frame or through a PACKET_MMAP TX ring (TPACKET_V2, scripts/afpacket-tx.c),
 # and from the kernel's pktgen (xmit_mode start_xmit, its default, which
 # calls ndo_start_xmit directly; and queue_xmit, through dev_queue_xmit and
 # the qdisc). Their rate is the sending device's tx_packets over the run.

@@ -13,7 +13,7 @@
 # Env knobs, passed to the guest: BENCH_PINGS (1000), BENCH_SECS (5),
 # BENCH_PKT_SECS (3), BENCH_PATHS (all). The Markdown table goes to stdout
 # and to bench/results/DATE-KVER.md, the figures to DATE-KVER.tsv and a
-# chart of them (gnuplot) to DATE-KVER.png. tools/afpacket-tx.c is built
+# chart of them (gnuplot) to DATE-KVER.png. scripts/afpacket-tx.c is built
 # here, in build/, with gcc: the guest runs it from the shared root.
 set -euo pipefail
 
@@ -54,7 +54,7 @@ host+=", $(qemu-system-x86_64 --version | head -n 1)"
 rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 mkdir -p build
-gcc -O2 -Wall -Wextra -Werror -o build/afpacket-tx tools/afpacket-tx.c
+gcc -O2 -Wall -Wextra -Werror -o build/afpacket-tx scripts/afpacket-tx.c
 
 name=$(date -u +%Y-%m-%d)-$kver
 env=(-e "BENCH_RUNS=$runs" -e "BENCH_ACCEL=$accel" -e "BENCH_HOST=$host"
