@@ -101,10 +101,15 @@ outdir=${outdir:-$tmp/out}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd -P)
 
-# -c first: opening a missing /dev/kvm with <> would create a plain file
-accel=tcg
-if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; then
-	accel=kvm
+# -c first: opening a missing /dev/kvm with <> would create a plain file.
+# LOOPNIC_VM_ACCEL=tcg forces emulation where /dev/kvm exists but cannot
+# run the guest (nested KVM refusing -cpu max's MSRs, for one).
+accel=${LOOPNIC_VM_ACCEL:-}
+if [ -z "$accel" ]; then
+	accel=tcg
+	if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; then
+		accel=kvm
+	fi
 fi
 
 share() { # TAG HOST_DIR: a writable 9p share
