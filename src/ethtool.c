@@ -5,11 +5,12 @@
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 
 #include "en/en.h"
 #include "loopnic.h"
 
-static const char loopnic_counter_names[LOOPNIC_NUM_COUNTERS][ETH_GSTRING_LEN] = {
+static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = {
 	[LOOPNIC_RX_PACKETS]		= "rx_packets",
 	[LOOPNIC_RX_BYTES]		= "rx_bytes",
 	[LOOPNIC_TX_PACKETS]		= "tx_packets",
@@ -18,20 +19,24 @@ static const char loopnic_counter_names[LOOPNIC_NUM_COUNTERS][ETH_GSTRING_LEN] =
 	[LOOPNIC_BACKLOG_DROPS]		= "backlog_drops",
 	[LOOPNIC_TX_DROPS]		= "tx_drops",
 	[LOOPNIC_RX_DROPS]		= "rx_drops",
-	[LOOPNIC_RX0_PACKETS]		= "rx0_packets",
-	[LOOPNIC_RX0_BYTES]		= "rx0_bytes",
-	[LOOPNIC_TX0_PACKETS]		= "tx0_packets",
-	[LOOPNIC_TX0_BYTES]		= "tx0_bytes",
-	[LOOPNIC_TX0_STOPPED]		= "tx0_stopped",
-	[LOOPNIC_TX0_WAKE]		= "tx0_wake",
-	[LOOPNIC_TX0_DOORBELLS]		= "tx0_doorbells",
-	[LOOPNIC_CH0_EVENTS]		= "ch0_events",
-	[LOOPNIC_CH0_POLL]		= "ch0_poll",
-	[LOOPNIC_CH0_ARM]		= "ch0_arm",
-	[LOOPNIC_CH0_IRQS]		= "ch0_irqs",
 	[LOOPNIC_RX_OUT_OF_BUFFER]	= "rx_out_of_buffer",
 	[LOOPNIC_RX_DISCARDS_PHY]	= "rx_discards_phy",
 	[LOOPNIC_TX_DISCARDS_PHY]	= "tx_discards_phy",
+};
+
+/* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
+static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
+	[LOOPNIC_CHSTAT_RX_PACKETS]		= { "rx", "packets" },
+	[LOOPNIC_CHSTAT_RX_BYTES]		= { "rx", "bytes" },
+	[LOOPNIC_CHSTAT_TX_PACKETS]		= { "tx", "packets" },
+	[LOOPNIC_CHSTAT_TX_BYTES]		= { "tx", "bytes" },
+	[LOOPNIC_CHSTAT_TX_STOPPED]		= { "tx", "stopped" },
+	[LOOPNIC_CHSTAT_TX_WAKE]		= { "tx", "wake" },
+	[LOOPNIC_CHSTAT_TX_DOORBELLS]	= { "tx", "doorbells" },
+	[LOOPNIC_CHSTAT_EVENTS]		= { "ch", "events" },
+	[LOOPNIC_CHSTAT_POLL]		= { "ch", "poll" },
+	[LOOPNIC_CHSTAT_ARM]		= { "ch", "arm" },
+	[LOOPNIC_CHSTAT_IRQS]		= { "ch", "irqs" },
 };
 
 static const u8 loopnic_backlog_counters[] = {
@@ -40,35 +45,45 @@ static const u8 loopnic_backlog_counters[] = {
 	LOOPNIC_TX_DROPS,
 };
 
+/* Followed by the per-channel blocks. */
 static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_RX_PACKETS, LOOPNIC_RX_BYTES, LOOPNIC_TX_PACKETS,
 	LOOPNIC_TX_BYTES, LOOPNIC_TX_DROPS, LOOPNIC_RX_DROPS,
 	LOOPNIC_RX_OUT_OF_BUFFER, LOOPNIC_RX_DISCARDS_PHY,
-	LOOPNIC_TX_DISCARDS_PHY, LOOPNIC_RX0_PACKETS, LOOPNIC_RX0_BYTES,
-	LOOPNIC_TX0_PACKETS, LOOPNIC_TX0_BYTES, LOOPNIC_TX0_STOPPED,
-	LOOPNIC_TX0_WAKE, LOOPNIC_TX0_DOORBELLS, LOOPNIC_CH0_EVENTS,
-	LOOPNIC_CH0_POLL, LOOPNIC_CH0_ARM, LOOPNIC_CH0_IRQS,
+	LOOPNIC_TX_DISCARDS_PHY,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {
 	[LOOPNIC_PFLAG_RX_NO_REFILL]	= "rx_no_refill",
 };
 
-static const u8 *loopnic_counters(struct net_device *dev, unsigned int *n)
-{
-	struct loopnic_port *port = netdev_priv(dev);
-
-	if (port->path == LOOPNIC_PATH_RING) {
-		*n = ARRAY_SIZE(loopnic_ring_counters);
-		return loopnic_ring_counters;
-	}
-	*n = ARRAY_SIZE(loopnic_backlog_counters);
-	return loopnic_backlog_counters;
-}
-
 static bool loopnic_is_ring(struct net_device *dev)
 {
 	return ((struct loopnic_port *)netdev_priv(dev))->path == LOOPNIC_PATH_RING;
+}
+
+/*
+ * The counters ethtool -S lists: the path's fixed ones, then (ring path)
+ * those of every channel the port ever opened. Called under RTNL, so the
+ * list cannot change between the count, the names and the values.
+ */
+static unsigned int loopnic_num_stats(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return ARRAY_SIZE(loopnic_backlog_counters);
+	return ARRAY_SIZE(loopnic_ring_counters) +
+	       port->stats_nch * LOOPNIC_CHSTAT_NUM;
+}
+
+static unsigned int loopnic_stat_at(struct net_device *dev, unsigned int i)
+{
+	if (!loopnic_is_ring(dev))
+		return loopnic_backlog_counters[i];
+	if (i < ARRAY_SIZE(loopnic_ring_counters))
+		return loopnic_ring_counters[i];
+	return LOOPNIC_CH_COUNTERS + i - ARRAY_SIZE(loopnic_ring_counters);
 }
 
 static void loopnic_get_drvinfo(struct net_device *dev,
@@ -85,12 +100,9 @@ static void loopnic_get_drvinfo(struct net_device *dev,
 
 static int loopnic_get_sset_count(struct net_device *dev, int sset)
 {
-	unsigned int n;
-
 	switch (sset) {
 	case ETH_SS_STATS:
-		loopnic_counters(dev, &n);
-		return n;
+		return loopnic_num_stats(dev);
 	case ETH_SS_PRIV_FLAGS:
 		return loopnic_is_ring(dev) ? LOOPNIC_NUM_PFLAGS : 0;
 	default:
@@ -100,15 +112,23 @@ static int loopnic_get_sset_count(struct net_device *dev, int sset)
 
 static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 {
-	const u8 *idx;
-	unsigned int i, n;
+	unsigned int i, n, c;
 
 	switch (sset) {
 	case ETH_SS_STATS:
-		idx = loopnic_counters(dev, &n);
-		for (i = 0; i < n; i++)
-			memcpy(data + i * ETH_GSTRING_LEN,
-			       loopnic_counter_names[idx[i]], ETH_GSTRING_LEN);
+		n = loopnic_num_stats(dev);
+		for (i = 0; i < n; i++) {
+			c = loopnic_stat_at(dev, i);
+			if (c < LOOPNIC_CH_COUNTERS) {
+				ethtool_sprintf(&data, "%s", loopnic_counter_names[c]);
+				continue;
+			}
+			c -= LOOPNIC_CH_COUNTERS;
+			ethtool_sprintf(&data, "%s%u_%s",
+					loopnic_ch_counter_names[c % LOOPNIC_CHSTAT_NUM][0],
+					c / LOOPNIC_CHSTAT_NUM,
+					loopnic_ch_counter_names[c % LOOPNIC_CHSTAT_NUM][1]);
+		}
 		break;
 	case ETH_SS_PRIV_FLAGS:
 		if (loopnic_is_ring(dev))
@@ -120,14 +140,29 @@ static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 static void loopnic_get_ethtool_stats(struct net_device *dev,
 				      struct ethtool_stats *stats, u64 *data)
 {
-	u64 c[LOOPNIC_NUM_COUNTERS];
-	const u8 *idx;
+	u64 *c;
 	unsigned int i, n;
 
+	/* Too large for the stack with eight channels' worth. */
+	c = kmalloc_array(LOOPNIC_NUM_COUNTERS, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return;
 	loopnic_stats_read(netdev_priv(dev), c);
-	idx = loopnic_counters(dev, &n);
+	n = loopnic_num_stats(dev);
 	for (i = 0; i < n; i++)
-		data[i] = c[idx[i]];
+		data[i] = c[loopnic_stat_at(dev, i)];
+	kfree(c);
+}
+
+static void loopnic_get_channels(struct net_device *dev,
+				 struct ethtool_channels *ch)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return;
+	ch->max_combined = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_NUM_CH);
+	ch->combined_count = port->params.num_ch;
 }
 
 static u32 loopnic_get_priv_flags(struct net_device *dev)
@@ -153,6 +188,7 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_sset_count		= loopnic_get_sset_count,
 	.get_strings		= loopnic_get_strings,
 	.get_ethtool_stats	= loopnic_get_ethtool_stats,
+	.get_channels		= loopnic_get_channels,
 	.get_priv_flags		= loopnic_get_priv_flags,
 	.set_priv_flags		= loopnic_set_priv_flags,
 };

@@ -171,7 +171,9 @@ static void loopnic_get_stats64(struct net_device *dev,
 	stats->tx_bytes = c[LOOPNIC_TX_BYTES];
 	/* Counters of the other path stay 0. */
 	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS] + c[LOOPNIC_RX_DROPS] +
-			    c[LOOPNIC_RX_OUT_OF_BUFFER] + c[LOOPNIC_RX_DISCARDS_PHY];
+			    c[LOOPNIC_RX_DISCARDS_PHY];
+	/* Where mlx5 reports it: the NIC had no buffer for the frame. */
+	stats->rx_missed_errors = c[LOOPNIC_RX_OUT_OF_BUFFER];
 	stats->tx_dropped = c[LOOPNIC_TX_DROPS] + c[LOOPNIC_TX_DISCARDS_PHY];
 }
 

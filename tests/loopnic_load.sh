@@ -17,6 +17,7 @@ BAD_PARAMS=(
 	"path=bogus"
 	"sq_size=32" "sq_size=1000" "sq_size=16384"
 	"rq_size=4" "rq_size=12" "rq_size=16384"
+	"channels=0" "channels=9" "channels=x"
 )
 
 ktap_plan $((14 + ${#BAD_PARAMS[@]}))
@@ -67,7 +68,7 @@ drivers_are_loopnic()
 params_readonly()
 {
 	local p f rc=0
-	for p in pairs path backlog_len sq_size rq_size; do
+	for p in pairs path backlog_len sq_size rq_size channels; do
 		f=/sys/module/loopnic/parameters/$p
 		[ -e "$f" ] || continue
 		if (echo 2 > "$f") 2>/dev/null; then

@@ -20,7 +20,7 @@
 /* Largest frame (Ethernet header included, FCS excluded) the MAC carries. */
 #define LOOPNIC_HW_MAX_FRAME		3584
 
-#define LOOPNIC_HW_MAX_CHANNELS		1
+#define LOOPNIC_HW_MAX_CHANNELS		8
 #define LOOPNIC_HW_MIN_LOG_SZ		3
 #define LOOPNIC_HW_MAX_LOG_SZ		13
 
@@ -82,6 +82,19 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, no RX WQE */
 #define LOOPNIC_REG_RX_DISCARDS		0x0018	/* ro: frames dropped, RQ off or too long */
 #define LOOPNIC_REG_TX_DISCARDS		0x0020	/* ro: frames sent with no cable */
+
+/*
+ * Receive side scaling. The MAC hashes each received frame with Toeplitz
+ * over the IPv4/IPv6 addresses and, for TCP and UDP (unfragmented), the
+ * ports; other frames hash to 0. Entry (hash % LOOPNIC_HW_RSS_INDIR_SIZE)
+ * of the indirection table names the channel whose RQ takes the frame.
+ * Key register i holds key bytes 8i..8i+7, byte 8i in bits 7:0. Both may
+ * be rewritten at any time; a frame in flight uses old or new values.
+ */
+#define LOOPNIC_HW_RSS_KEY_SIZE		40
+#define LOOPNIC_HW_RSS_INDIR_SIZE	128
+#define LOOPNIC_REG_RSS_KEY(i)		(0x0100 + (i) * 8)	/* rw */
+#define LOOPNIC_REG_RSS_INDIR(i)	(0x0200 + (i) * 8)	/* rw: channel */
 
 #define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
 

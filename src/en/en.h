@@ -96,8 +96,20 @@ struct loopnic_channel {
 	struct loopnic_cq rxcq;
 };
 
+/* The channels of an open port, replaced as a whole on reconfiguration. */
+struct loopnic_channels {
+	unsigned int num;
+	struct loopnic_channel *c[LOOPNIC_HW_MAX_CHANNELS];
+};
+
 extern unsigned int loopnic_sq_size;
 extern unsigned int loopnic_rq_size;
+
+static inline void loopnic_ch_count(struct loopnic_channel *ch,
+				    enum loopnic_ch_counter c, u64 n)
+{
+	loopnic_count(ch->port, LOOPNIC_CH_CTR(ch->ix, c), n);
+}
 
 static inline u32 loopnic_reg_q(struct loopnic_channel *ch,
 				enum loopnic_hw_queue q, u32 reg)
@@ -131,6 +143,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget);
 void loopnic_post_rx_wqes(struct loopnic_channel *ch);
 
 /* channel.c */
+void loopnic_rss_program(struct loopnic_port *port);
+void loopnic_rss_default(struct loopnic_port *port, unsigned int num_ch);
 int loopnic_cq_alloc(struct loopnic_channel *ch, struct loopnic_cq *cq,
 		     unsigned int size);
 void loopnic_cq_free(struct loopnic_channel *ch, struct loopnic_cq *cq);

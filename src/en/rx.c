@@ -178,7 +178,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 
 		skb->protocol = eth_type_trans(skb, ch->netdev);
 		skb_record_rx_queue(skb, ch->ix);
-		loopnic_count_frame(ch->port, LOOPNIC_RX0_PACKETS, len);
+		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
+				    len);
 		napi_gro_receive(&ch->napi, skb);
 	}
 	return work;

@@ -18,6 +18,13 @@
 /* Frames the TX engine moves before it lets others run and interrupts. */
 #define LOOPNIC_HW_TX_BATCH	64
 
+/* What the RSS hash of a received frame covered. */
+enum loopnic_hw_hash_type {
+	LOOPNIC_HASH_NONE,
+	LOOPNIC_HASH_L3,
+	LOOPNIC_HASH_L4,
+};
+
 struct loopnic_hw_q {
 	/* Programmed by the driver while the channel is disabled. */
 	u64 base;
@@ -56,6 +63,9 @@ struct loopnic_hw_ch {
 	struct irq_work irq_work;
 	call_single_data_t irq_csd;
 	atomic64_t irqs;
+
+	/* TX engine scratch: the frame being gathered. */
+	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
 
 struct loopnic_hw {
@@ -65,9 +75,10 @@ struct loopnic_hw {
 	atomic64_t rx_out_of_buffer;
 	atomic64_t rx_discards;
 	atomic64_t tx_discards;
+	/* RSS: written by the driver, read by every engine that delivers to us. */
+	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
+	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
 	struct loopnic_hw_ch ch[LOOPNIC_HW_MAX_CHANNELS];
-	/* TX engine scratch: the frame being gathered (one engine per port). */
-	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
 
 extern struct workqueue_struct *loopnic_hw_wq;
@@ -81,8 +92,9 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
 			  u32 byte_cnt, u32 wqe_counter, u8 flags);
 
 /* wire.c */
-bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len);
-void loopnic_hw_wire_flush(struct loopnic_hw *hw);
+bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len,
+			  unsigned long *rx_chs);
+void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

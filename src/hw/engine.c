@@ -46,7 +46,7 @@ static bool loopnic_hw_tx_csum(u8 *frame, u32 len, u32 start, u32 off)
 }
 
 /*
- * Gather the frame starting at the SQ consumer counter into hw->frame.
+ * Gather the frame starting at the SQ consumer counter into ch->frame.
  * Returns the number of WQEs it spans, 0 if its EOP WQE is not posted yet.
  */
 static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
@@ -75,13 +75,13 @@ static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
 			err = true;
 			break;
 		}
-		memcpy(hw->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
+		memcpy(ch->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
 		len += seg;
 	}
 
 	flags = le16_to_cpu(first->flags);
 	if (!err && (flags & LOOPNIC_TX_F_CSUM))
-		err = !loopnic_hw_tx_csum(hw->frame, len,
+		err = !loopnic_hw_tx_csum(ch->frame, len,
 					  le16_to_cpu(first->csum_start),
 					  le16_to_cpu(first->csum_offset));
 	if (!err && len < ETH_HLEN)
@@ -96,6 +96,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 {
 	struct loopnic_hw_ch *ch = container_of(work, struct loopnic_hw_ch, tx_work);
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+	/* The peer's channels that got frames in this batch. */
+	unsigned long rx_chs = 0;
 	unsigned int done = 0;
 	u32 pc;
 
@@ -114,7 +116,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		if (!n)
 			break;
 		if (!err)
-			loopnic_hw_wire_xmit(ch->hw, ch->hw->frame, len);
+			loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs);
 		sq->ctr += n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
 				     err ? LOOPNIC_CQE_F_ERR : 0);
@@ -124,7 +126,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	/* Interrupt moderation: one event per batch, on each side. */
 	if (done) {
 		loopnic_hw_cq_event(ch, LOOPNIC_Q_TXCQ);
-		loopnic_hw_wire_flush(ch->hw);
+		loopnic_hw_wire_flush(ch->hw, rx_chs);
 	}
 
 	/* More posted than one batch: go round again, after others had a turn. */
