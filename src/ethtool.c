@@ -4,6 +4,7 @@
  * backlog path the ones it always had, the ring path mlx5's names.
  */
 #include <linux/ethtool.h>
+#include <linux/log2.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 
@@ -182,6 +183,70 @@ static int loopnic_set_priv_flags(struct net_device *dev, u32 flags)
 	return 0;
 }
 
+/* RTNL held by the ethtool core, as for every set operation below. */
+static int loopnic_set_channels(struct net_device *dev,
+				struct ethtool_channels *ch)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_params params = port->params;
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	/* The core already refused counts above the maximums we report. */
+	if (!ch->combined_count || ch->rx_count || ch->tx_count || ch->other_count)
+		return -EINVAL;
+	if (ch->combined_count == params.num_ch)
+		return 0;
+	params.num_ch = ch->combined_count;
+	return loopnic_en_reconfigure(port, &params);
+}
+
+static void loopnic_get_ringparam(struct net_device *dev,
+				  struct ethtool_ringparam *ring,
+				  struct kernel_ethtool_ringparam *kring,
+				  struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return;
+	ring->rx_max_pending = LOOPNIC_RING_MAX;
+	ring->tx_max_pending = LOOPNIC_RING_MAX;
+	ring->rx_pending = port->params.rq_size;
+	ring->tx_pending = port->params.sq_size;
+}
+
+static int loopnic_set_ringparam(struct net_device *dev,
+				 struct ethtool_ringparam *ring,
+				 struct kernel_ethtool_ringparam *kring,
+				 struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_params params = port->params;
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (ring->rx_pending < LOOPNIC_RING_MIN || ring->tx_pending < LOOPNIC_RING_MIN) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes below 64 are not supported");
+		return -EINVAL;
+	}
+	if (ring->rx_pending > LOOPNIC_RING_MAX || ring->tx_pending > LOOPNIC_RING_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes above 8192 are not supported");
+		return -EINVAL;
+	}
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending) {
+		NL_SET_ERR_MSG_MOD(extack, "no mini or jumbo RX rings");
+		return -EINVAL;
+	}
+	/* The rings are powers of two: round up, as mlx5 does. */
+	params.rq_size = roundup_pow_of_two(ring->rx_pending);
+	params.sq_size = roundup_pow_of_two(ring->tx_pending);
+	if (params.rq_size == port->params.rq_size &&
+	    params.sq_size == port->params.sq_size)
+		return 0;
+	return loopnic_en_reconfigure(port, &params);
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_drvinfo		= loopnic_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
@@ -189,6 +254,9 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_strings		= loopnic_get_strings,
 	.get_ethtool_stats	= loopnic_get_ethtool_stats,
 	.get_channels		= loopnic_get_channels,
+	.set_channels		= loopnic_set_channels,
+	.get_ringparam		= loopnic_get_ringparam,
+	.set_ringparam		= loopnic_set_ringparam,
 	.get_priv_flags		= loopnic_get_priv_flags,
 	.set_priv_flags		= loopnic_set_priv_flags,
 };

@@ -130,6 +130,8 @@ void loopnic_en_uninit(struct loopnic_port *port);
 int loopnic_en_open(struct loopnic_port *port);
 void loopnic_en_stop(struct loopnic_port *port);
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
+int loopnic_en_reconfigure(struct loopnic_port *port,
+			   const struct loopnic_params *params);
 /* en/tx.c */
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 

@@ -82,6 +82,13 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, no RX WQE */
 #define LOOPNIC_REG_RX_DISCARDS		0x0018	/* ro: frames dropped, RQ off or too long */
 #define LOOPNIC_REG_TX_DISCARDS		0x0020	/* ro: frames sent with no cable */
+/*
+ * rw: 1 makes the wire hold frames for this port in the sender's SQ
+ * instead of delivering them, so the driver can rebuild its receive side
+ * without losing any; the write returns once no frame is being delivered.
+ * 0 releases them.
+ */
+#define LOOPNIC_REG_RX_HOLD		0x0028
 
 /*
  * Receive side scaling. The MAC hashes each received frame with Toeplitz

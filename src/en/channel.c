@@ -177,6 +177,7 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
 	netdev_tx_reset_queue(ch->sq.txq);
+	WRITE_ONCE(ch->sq.enabled, true);
 	return 0;
 }
 
@@ -219,6 +220,33 @@ loopnic_chs_alloc(struct loopnic_port *port, const struct loopnic_params *params
 		chs->c[chs->num++] = ch;
 	}
 	return chs;
+}
+
+/*
+ * Stop the stack's TX queues for good: a TX completion polled meanwhile
+ * would otherwise wake a queue and let xmit post to an SQ being drained or
+ * freed (mlx5e_deactivate_txqsq() does the same).
+ */
+static void loopnic_chs_tx_disable(struct loopnic_port *port,
+				   struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		WRITE_ONCE(chs->c[i]->sq.enabled, false);
+	/* A NAPI poll that saw enabled set has finished its wake. */
+	synchronize_net();
+	netif_tx_disable(port->dev);
+}
+
+static void loopnic_chs_tx_enable(struct loopnic_port *port,
+				  struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		WRITE_ONCE(chs->c[i]->sq.enabled, true);
+	netif_tx_wake_all_queues(port->dev);
 }
 
 static void loopnic_chs_deactivate(struct loopnic_channels *chs)
@@ -320,10 +348,150 @@ void loopnic_en_stop(struct loopnic_port *port)
 
 	if (!chs)
 		return;
-	netif_tx_disable(port->dev);
+	loopnic_chs_tx_disable(port, chs);
 	loopnic_chs_deactivate(chs);
 	port->chs = NULL;
 	loopnic_chs_free(chs);
+}
+
+/*
+ * Frames the stack already handed to the old SQs are sent and completed:
+ * the device keeps running, NAPI keeps polling. Whatever is left when the
+ * time is up is freed and counted in tx_drops by loopnic_sq_free().
+ */
+static void loopnic_chs_drain_tx(struct loopnic_channels *chs,
+				 unsigned long deadline)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++) {
+		struct loopnic_sq *sq = &chs->c[i]->sq;
+
+		while (READ_ONCE(sq->cc) != sq->pc && time_before(jiffies, deadline))
+			usleep_range(200, 500);
+	}
+}
+
+/*
+ * With the wire holding new frames, frames the device already wrote into
+ * the RX CQs are polled into the stack; what is left when the time is up
+ * is counted in rx_drops by loopnic_rq_free().
+ */
+static void loopnic_chs_drain_rx(struct loopnic_channels *chs,
+				 unsigned long deadline)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++) {
+		struct loopnic_channel *ch = chs->c[i];
+
+		while (loopnic_cq_pending(&ch->rxcq) && time_before(jiffies, deadline)) {
+			/* Harmless if already scheduled: never wait on an interrupt here. */
+			local_bh_disable();
+			napi_schedule(&ch->napi);
+			local_bh_enable();
+			usleep_range(200, 500);
+		}
+	}
+}
+
+/*
+ * Apply @params (channel count, ring sizes) under RTNL. While the port is
+ * down they are only stored. While up, as mlx5e_safe_switch_params(): the
+ * new channels are allocated first (a failure leaves the port as it was),
+ * then the old ones are quiesced without losing frames (the stack's TX
+ * queues stop, the old SQs drain, the wire holds frames for us while the
+ * old RQs drain), the new ones take over, and the old ones are freed.
+ */
+int loopnic_en_reconfigure(struct loopnic_port *port,
+			   const struct loopnic_params *params)
+{
+	struct loopnic_params old_params = port->params;
+	struct loopnic_channels *old = port->chs, *chs;
+	struct net_device *dev = port->dev;
+	unsigned long deadline;
+	int err;
+
+	ASSERT_RTNL();
+	if (!old) {
+		err = loopnic_set_real_num_queues(port, params->num_ch);
+		if (err)
+			return err;
+		port->params = *params;
+		port->stats_nch = max(port->stats_nch, params->num_ch);
+		loopnic_rss_default(port, params->num_ch);
+		return 0;
+	}
+
+	chs = loopnic_chs_alloc(port, params);
+	if (IS_ERR(chs))
+		return PTR_ERR(chs);
+
+	/*
+	 * Fewer TX queues first, while the old channels still run: the core
+	 * then resets the qdiscs of the queues going away while they are empty.
+	 */
+	if (params->num_ch < old->num) {
+		err = netif_set_real_num_tx_queues(dev, params->num_ch);
+		if (err)
+			goto err_free;
+	}
+
+	loopnic_chs_tx_disable(port, old);
+	/* More queues only now: the stack must not pick one before it exists. */
+	if (params->num_ch > old->num) {
+		err = loopnic_set_real_num_queues(port, params->num_ch);
+		if (err) {
+			loopnic_set_real_num_queues(port, old->num);
+			loopnic_chs_tx_enable(port, old);
+			goto err_free;
+		}
+	}
+
+	deadline = jiffies + LOOPNIC_DRAIN_TIMEOUT;
+	loopnic_chs_drain_tx(old, deadline);
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 1);
+	loopnic_chs_drain_rx(old, deadline);
+	loopnic_chs_deactivate(old);
+
+	port->params = *params;
+	loopnic_rss_default(port, params->num_ch);
+	loopnic_rss_program(port);
+	err = loopnic_chs_activate(chs);
+	if (err) {
+		/* The old rings are intact: give them back to the device. */
+		loopnic_chs_free(chs);
+		chs = old;
+		old = NULL;
+		port->params = old_params;
+		loopnic_rss_default(port, old_params.num_ch);
+		loopnic_rss_program(port);
+		if (loopnic_set_real_num_queues(port, old_params.num_ch) ||
+		    loopnic_chs_activate(chs)) {
+			/* Down in all but name: no queue wakes to reach xmit. */
+			netdev_err(dev, "reconfiguration failed, port left without channels\n");
+			loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
+			port->chs = NULL;
+			loopnic_chs_free(chs);
+			netif_carrier_off(dev);
+			return err;
+		}
+	} else if (params->num_ch < old_params.num_ch) {
+		/* Fewer RX queues cannot fail. */
+		netif_set_real_num_rx_queues(dev, params->num_ch);
+	}
+
+	port->chs = chs;
+	port->stats_nch = max(port->stats_nch, chs->num);
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
+	netif_tx_wake_all_queues(dev);
+	if (old)
+		loopnic_chs_free(old);
+	return err;
+
+err_free:
+	loopnic_chs_free(chs);
+	return err;
 }
 
 /* ndo_init: before registration, so the queue counts need no RTNL dance. */

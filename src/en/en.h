@@ -22,6 +22,12 @@
 #define LOOPNIC_RX_BUF_LEN	LOOPNIC_HW_MAX_FRAME
 static_assert(LOOPNIC_RING_MAX_MTU + VLAN_ETH_HLEN == LOOPNIC_HW_MAX_FRAME);
 
+/* ethtool -G: ring sizes are powers of two in this range. */
+#define LOOPNIC_RING_MIN	64
+#define LOOPNIC_RING_MAX	BIT(LOOPNIC_HW_MAX_LOG_SZ)
+/* How long reconfiguration waits for in-flight frames before dropping them. */
+#define LOOPNIC_DRAIN_TIMEOUT	(2 * HZ)
+
 /* A frame with every fragment needs this many free SQ entries. */
 #define LOOPNIC_SQ_STOP_ROOM	(MAX_SKB_FRAGS + 1)
 /* TX CQEs handled per NAPI poll, as mlx5's MLX5E_TX_CQ_POLL_BUDGET. */
@@ -69,6 +75,8 @@ struct loopnic_sq {
 	u32 mask;
 	struct loopnic_tx_buf *buf;
 	struct netdev_queue *txq;
+	/* Completions may wake the queue: not while it is being quiesced. */
+	bool enabled;
 };
 
 struct loopnic_rq {
@@ -128,6 +136,16 @@ static inline struct loopnic_cqe *loopnic_cqe_get(struct loopnic_cq *cq)
 	/* The CQE body is read only once its owner bit says it is ours. */
 	dma_rmb();
 	return cqe;
+}
+
+/* Entries written by the device and not yet polled (racy, for draining). */
+static inline bool loopnic_cq_pending(struct loopnic_cq *cq)
+{
+	u32 cc = READ_ONCE(cq->cc);
+	struct loopnic_cqe *cqe = &cq->cqe[cc & cq->mask];
+
+	return (READ_ONCE(cqe->op_own) & LOOPNIC_CQE_OWNER) ==
+	       ((cc >> cq->log_sz) & LOOPNIC_CQE_OWNER);
 }
 
 /* tx.c */

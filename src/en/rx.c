@@ -162,7 +162,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
 		rq->page[rq->cc & rq->mask] = NULL;
 		rq->cc++;
-		cq->cc++;
+		/* Read by loopnic_en_reconfigure() waiting for the CQ to drain. */
+		WRITE_ONCE(cq->cc, cq->cc + 1);
 		work++;
 
 		if (unlikely(len < ETH_HLEN || len > LOOPNIC_RX_BUF_LEN)) {

@@ -73,7 +73,10 @@ void loopnic_sq_free(struct loopnic_channel *ch)
 		loopnic_count(ch->port, LOOPNIC_TX_DROPS, lost);
 		local_bh_enable();
 	}
-	netdev_tx_reset_queue(sq->txq);
+	/*
+	 * No BQL reset here: on reconfiguration the queue already belongs to
+	 * the new SQ; loopnic_ch_activate() resets it before any traffic.
+	 */
 
 	dma_free_coherent(ch->pdev, (sq->mask + 1) * sizeof(*sq->wqe), sq->wqe,
 			  sq->dma);
@@ -258,7 +261,7 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 
 	/* Pairs with the barrier in loopnic_en_xmit() after it stopped the queue. */
 	smp_mb();
-	if (netif_tx_queue_stopped(sq->txq) &&
+	if (netif_tx_queue_stopped(sq->txq) && READ_ONCE(sq->enabled) &&
 	    loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM) {
 		netif_tx_wake_queue(sq->txq);
 		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_WAKE, 1);

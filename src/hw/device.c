@@ -202,6 +202,10 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 {
 	unsigned int i;
 
+	if (reg == LOOPNIC_REG_RX_HOLD) {
+		loopnic_hw_rx_hold(hw, val & 1);
+		return true;
+	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
 		u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
@@ -260,6 +264,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->rx_discards);
 	case LOOPNIC_REG_TX_DISCARDS:
 		return atomic64_read(&hw->tx_discards);
+	case LOOPNIC_REG_RX_HOLD:
+		return READ_ONCE(hw->rx_hold);
 	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {

@@ -75,6 +75,8 @@ struct loopnic_hw {
 	atomic64_t rx_out_of_buffer;
 	atomic64_t rx_discards;
 	atomic64_t tx_discards;
+	/* LOOPNIC_REG_RX_HOLD; read by the peer's engines under RCU. */
+	bool rx_hold;
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -92,9 +94,18 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
 			  u32 byte_cnt, u32 wqe_counter, u8 flags);
 
 /* wire.c */
-bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len,
-			  unsigned long *rx_chs);
+enum loopnic_hw_wire {
+	LOOPNIC_WIRE_SENT,
+	/* No cable: the frame is gone, counted in tx_discards. */
+	LOOPNIC_WIRE_NO_CABLE,
+	/* The peer holds its RX: the frame stays in the SQ for later. */
+	LOOPNIC_WIRE_HELD,
+};
+
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
+					  u32 len, unsigned long *rx_chs);
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
+void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

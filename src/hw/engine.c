@@ -99,6 +99,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	/* The peer's channels that got frames in this batch. */
 	unsigned long rx_chs = 0;
 	unsigned int done = 0;
+	bool held = false;
 	u32 pc;
 
 	if (!READ_ONCE(ch->tx_on))
@@ -115,8 +116,12 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
 		if (!n)
 			break;
-		if (!err)
-			loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs);
+		/* Held: releasing the hold requeues us, and we gather it again. */
+		if (!err && loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs) ==
+			    LOOPNIC_WIRE_HELD) {
+			held = true;
+			break;
+		}
 		sq->ctr += n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
 				     err ? LOOPNIC_CQE_F_ERR : 0);
@@ -130,6 +135,6 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	}
 
 	/* More posted than one batch: go round again, after others had a turn. */
-	if (sq->ctr != READ_ONCE(sq->db))
+	if (!held && sq->ctr != READ_ONCE(sq->db))
 		queue_work(loopnic_hw_wq, &ch->tx_work);
 }

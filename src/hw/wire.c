@@ -145,25 +145,52 @@ out:
 }
 
 /*
- * Returns false if the frame went nowhere (no cable). Sets the bit of the
- * peer's channel it was steered to in @rx_chs.
+ * Sets the bit of the peer's channel the frame was steered to in @rx_chs.
+ * The peer's hold is tested under the same RCU read section as the
+ * delivery: loopnic_hw_rx_hold() waits for that section to end.
  */
-bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len,
-			  unsigned long *rx_chs)
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
+					  u32 len, unsigned long *rx_chs)
 {
+	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw *peer;
-	bool sent = false;
 
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
-	if (peer) {
-		__set_bit(loopnic_hw_rx_frame(peer, frame, len), rx_chs);
-		sent = true;
-	} else {
+	if (!peer) {
 		atomic64_inc(&hw->tx_discards);
+		ret = LOOPNIC_WIRE_NO_CABLE;
+	} else if (READ_ONCE(peer->rx_hold)) {
+		ret = LOOPNIC_WIRE_HELD;
+	} else {
+		__set_bit(loopnic_hw_rx_frame(peer, frame, len), rx_chs);
 	}
 	rcu_read_unlock();
-	return sent;
+	return ret;
+}
+
+/*
+ * LOOPNIC_REG_RX_HOLD. Holding returns once no engine delivers to @hw any
+ * more; releasing restarts the engines that may have stopped on the hold
+ * (the port that sends to us, which may be @hw itself).
+ */
+void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold)
+{
+	struct loopnic_hw *peer;
+	unsigned int i;
+
+	WRITE_ONCE(hw->rx_hold, hold);
+	if (hold) {
+		synchronize_rcu();
+		return;
+	}
+	rcu_read_lock();
+	peer = rcu_dereference(hw->peer);
+	if (peer)
+		for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
+			if (READ_ONCE(peer->ch[i].tx_on))
+				queue_work(loopnic_hw_wq, &peer->ch[i].tx_work);
+	rcu_read_unlock();
 }
 
 /* End of a TX batch: the peer's RX CQs that got frames may interrupt. */
