@@ -247,6 +247,65 @@ static int loopnic_set_ringparam(struct net_device *dev,
 	return loopnic_en_reconfigure(port, &params);
 }
 
+static u32 loopnic_get_rxfh_key_size(struct net_device *dev)
+{
+	return loopnic_is_ring(dev) ? LOOPNIC_HW_RSS_KEY_SIZE : 0;
+}
+
+static u32 loopnic_get_rxfh_indir_size(struct net_device *dev)
+{
+	return loopnic_is_ring(dev) ? LOOPNIC_HW_RSS_INDIR_SIZE : 0;
+}
+
+/* The core validates an indirection table against the RX ring count. */
+static int loopnic_get_rxnfc(struct net_device *dev, struct ethtool_rxnfc *info,
+			     u32 *rules)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev) || info->cmd != ETHTOOL_GRXRINGS)
+		return -EOPNOTSUPP;
+	info->data = port->params.num_ch;
+	return 0;
+}
+
+int loopnic_get_rxfh(struct net_device *dev, u32 *indir, u8 *key, u8 *hfunc)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (hfunc)
+		*hfunc = ETH_RSS_HASH_TOP;
+	if (indir)
+		memcpy(indir, port->rss_indir, sizeof(port->rss_indir));
+	if (key)
+		memcpy(key, port->rss_key, sizeof(port->rss_key));
+	return 0;
+}
+
+/* RTNL held; entries of @indir are below the RX ring count (checked by the core). */
+int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
+		     u8 hfunc, struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (hfunc != ETH_RSS_HASH_NO_CHANGE && hfunc != ETH_RSS_HASH_TOP) {
+		NL_SET_ERR_MSG_MOD(extack, "only the Toeplitz hash is supported");
+		return -EOPNOTSUPP;
+	}
+	if (indir)
+		memcpy(port->rss_indir, indir, sizeof(port->rss_indir));
+	if (key)
+		memcpy(port->rss_key, key, sizeof(port->rss_key));
+	/* Live: the device steers the next frame by the new values. */
+	if (port->chs)
+		loopnic_rss_program(port);
+	return 0;
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_drvinfo		= loopnic_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
@@ -257,6 +316,11 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.set_channels		= loopnic_set_channels,
 	.get_ringparam		= loopnic_get_ringparam,
 	.set_ringparam		= loopnic_set_ringparam,
+	.get_rxnfc		= loopnic_get_rxnfc,
+	.get_rxfh_key_size	= loopnic_get_rxfh_key_size,
+	.get_rxfh_indir_size	= loopnic_get_rxfh_indir_size,
+	.get_rxfh		= loopnic_get_rxfh_compat,
+	.set_rxfh		= loopnic_set_rxfh_compat,
 	.get_priv_flags		= loopnic_get_priv_flags,
 	.set_priv_flags		= loopnic_set_priv_flags,
 };

@@ -16,9 +16,11 @@
 			  NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
 /*
  * The emulated NIC gathers and checksums a frame but does not segment it
- * (no TSO): the stack segments in software before xmit.
+ * (no TSO): the stack segments in software before xmit. It hashes received
+ * frames for RSS and hands the hash over (NETIF_F_RXHASH).
  */
-#define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA)
+#define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			       NETIF_F_RXHASH)
 
 /*
  * Turn a frame leaving @dev into one arriving at @peer, as it would look after

@@ -62,8 +62,16 @@ struct loopnic_cqe {
 	__le16 wqe_counter;
 	u8 flags;
 	u8 op_own;
-	__le64 rsvd;
+	/* RX only: the RSS hash of the frame and what it covered. */
+	__le32 rss_hash;
+	u8 rss_type;
+	u8 rsvd[3];
 };
+
+/* cqe->rss_type */
+#define LOOPNIC_CQE_RSS_NONE		0	/* not IP: rss_hash is 0 */
+#define LOOPNIC_CQE_RSS_L3		1	/* IP addresses */
+#define LOOPNIC_CQE_RSS_L4		2	/* IP addresses and TCP/UDP ports */
 
 #define LOOPNIC_CQE_OWNER		BIT(0)
 /* The frame was not sent: too long or malformed descriptors. */

@@ -177,6 +177,11 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 			continue;
 		}
 
+		if (likely(ch->netdev->features & NETIF_F_RXHASH) &&
+		    cqe->rss_type != LOOPNIC_CQE_RSS_NONE)
+			skb_set_hash(skb, le32_to_cpu(cqe->rss_hash),
+				     cqe->rss_type == LOOPNIC_CQE_RSS_L4 ?
+				     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 		skb->protocol = eth_type_trans(skb, ch->netdev);
 		skb_record_rx_queue(skb, ch->ix);
 		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),

@@ -18,13 +18,6 @@
 /* Frames the TX engine moves before it lets others run and interrupts. */
 #define LOOPNIC_HW_TX_BATCH	64
 
-/* What the RSS hash of a received frame covered. */
-enum loopnic_hw_hash_type {
-	LOOPNIC_HASH_NONE,
-	LOOPNIC_HASH_L3,
-	LOOPNIC_HASH_L4,
-};
-
 struct loopnic_hw_q {
 	/* Programmed by the driver while the channel is disabled. */
 	u64 base;
@@ -91,7 +84,8 @@ void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
 /* engine.c */
 void loopnic_hw_engine_work(struct work_struct *work);
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
-			  u32 byte_cnt, u32 wqe_counter, u8 flags);
+			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
+			  u8 rss_type);
 
 /* wire.c */
 enum loopnic_hw_wire {

@@ -46,13 +46,13 @@ static u32 loopnic_hw_toeplitz(const u8 *key, const u8 *in, unsigned int len)
  * Returns the hash, and in @type what it covered.
  */
 static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
-			       enum loopnic_hw_hash_type *type)
+			       u8 *type)
 {
 	u8 in[2 * sizeof(struct in6_addr) + 4];
 	unsigned int n, l4 = 0;
 	u8 proto;
 
-	*type = LOOPNIC_HASH_NONE;
+	*type = LOOPNIC_CQE_RSS_NONE;
 	if (len < ETH_HLEN)
 		return 0;
 	switch (get_unaligned_be16(frame + 12)) {
@@ -88,11 +88,11 @@ static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
 		return 0;
 	}
 
-	*type = LOOPNIC_HASH_L3;
+	*type = LOOPNIC_CQE_RSS_L3;
 	if (l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && len >= l4 + 4) {
 		memcpy(in + n, frame + l4, 4);
 		n += 4;
-		*type = LOOPNIC_HASH_L4;
+		*type = LOOPNIC_CQE_RSS_L4;
 	}
 	return loopnic_hw_toeplitz(hw->rss_key, in, n);
 }
@@ -104,12 +104,12 @@ static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
 static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 					u32 len)
 {
-	enum loopnic_hw_hash_type type;
 	struct loopnic_hw_ch *ch;
 	struct loopnic_rx_wqe *wqe;
 	struct loopnic_hw_q *rq;
 	unsigned int ix;
 	u32 hash, pc;
+	u8 type;
 
 	hash = loopnic_hw_rss_hash(hw, frame, len, &type);
 	ix = READ_ONCE(hw->rss_indir[hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
@@ -137,7 +137,7 @@ static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 	}
 
 	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
-	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0);
+	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0, hash, type);
 	rq->ctr++;
 out:
 	spin_unlock(&ch->rx_lock);
