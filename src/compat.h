@@ -44,4 +44,52 @@ static inline void loopnic_set_lltx(struct net_device *dev)
 #endif
 }
 
+/*
+ * 6.8 passes the RSS configuration to .get_rxfh/.set_rxfh in a struct
+ * ethtool_rxfh_param ("net: ethtool: pass a pointer to parameters to
+ * get/set_rxfh ethtool ops"); 6.1 passes indir, key and hfunc one by one.
+ * RXH_XFRM_SYM_XOR arrived in the same release with the struct's
+ * input_xfrm field, and is a macro a test can see. The driver implements
+ * loopnic_get_rxfh() and loopnic_set_rxfh() with the 6.1 arguments;
+ * LOOPNIC_RXFH_OPS names the adapters for its ethtool_ops.
+ */
+#include <linux/ethtool.h>
+
+int loopnic_get_rxfh(struct net_device *dev, u32 *indir, u8 *key, u8 *hfunc);
+int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
+		     u8 hfunc, struct netlink_ext_ack *extack);
+
+#ifdef RXH_XFRM_SYM_XOR
+static inline int loopnic_get_rxfh_compat(struct net_device *dev,
+					  struct ethtool_rxfh_param *rxfh)
+{
+	return loopnic_get_rxfh(dev, rxfh->indir, rxfh->key, &rxfh->hfunc);
+}
+
+static inline int loopnic_set_rxfh_compat(struct net_device *dev,
+					  struct ethtool_rxfh_param *rxfh,
+					  struct netlink_ext_ack *extack)
+{
+	/* No symmetric hashing: the MAC hashes fields in wire order only. */
+	if (rxfh->input_xfrm && rxfh->input_xfrm != RXH_XFRM_NO_CHANGE) {
+		NL_SET_ERR_MSG_MOD(extack, "input transformation not supported");
+		return -EOPNOTSUPP;
+	}
+	return loopnic_set_rxfh(dev, rxfh->indir, rxfh->key, rxfh->hfunc, extack);
+}
+#else
+static inline int loopnic_get_rxfh_compat(struct net_device *dev, u32 *indir,
+					  u8 *key, u8 *hfunc)
+{
+	return loopnic_get_rxfh(dev, indir, key, hfunc);
+}
+
+static inline int loopnic_set_rxfh_compat(struct net_device *dev,
+					  const u32 *indir, const u8 *key,
+					  const u8 hfunc)
+{
+	return loopnic_set_rxfh(dev, indir, key, hfunc, NULL);
+}
+#endif
+
 #endif /* LOOPNIC_COMPAT_H */

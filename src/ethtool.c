@@ -4,12 +4,14 @@
  * backlog path the ones it always had, the ring path mlx5's names.
  */
 #include <linux/ethtool.h>
+#include <linux/log2.h>
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 
 #include "en/en.h"
 #include "loopnic.h"
 
-static const char loopnic_counter_names[LOOPNIC_NUM_COUNTERS][ETH_GSTRING_LEN] = {
+static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = {
 	[LOOPNIC_RX_PACKETS]		= "rx_packets",
 	[LOOPNIC_RX_BYTES]		= "rx_bytes",
 	[LOOPNIC_TX_PACKETS]		= "tx_packets",
@@ -18,20 +20,24 @@ static const char loopnic_counter_names[LOOPNIC_NUM_COUNTERS][ETH_GSTRING_LEN] =
 	[LOOPNIC_BACKLOG_DROPS]		= "backlog_drops",
 	[LOOPNIC_TX_DROPS]		= "tx_drops",
 	[LOOPNIC_RX_DROPS]		= "rx_drops",
-	[LOOPNIC_RX0_PACKETS]		= "rx0_packets",
-	[LOOPNIC_RX0_BYTES]		= "rx0_bytes",
-	[LOOPNIC_TX0_PACKETS]		= "tx0_packets",
-	[LOOPNIC_TX0_BYTES]		= "tx0_bytes",
-	[LOOPNIC_TX0_STOPPED]		= "tx0_stopped",
-	[LOOPNIC_TX0_WAKE]		= "tx0_wake",
-	[LOOPNIC_TX0_DOORBELLS]		= "tx0_doorbells",
-	[LOOPNIC_CH0_EVENTS]		= "ch0_events",
-	[LOOPNIC_CH0_POLL]		= "ch0_poll",
-	[LOOPNIC_CH0_ARM]		= "ch0_arm",
-	[LOOPNIC_CH0_IRQS]		= "ch0_irqs",
 	[LOOPNIC_RX_OUT_OF_BUFFER]	= "rx_out_of_buffer",
 	[LOOPNIC_RX_DISCARDS_PHY]	= "rx_discards_phy",
 	[LOOPNIC_TX_DISCARDS_PHY]	= "tx_discards_phy",
+};
+
+/* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
+static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
+	[LOOPNIC_CHSTAT_RX_PACKETS]		= { "rx", "packets" },
+	[LOOPNIC_CHSTAT_RX_BYTES]		= { "rx", "bytes" },
+	[LOOPNIC_CHSTAT_TX_PACKETS]		= { "tx", "packets" },
+	[LOOPNIC_CHSTAT_TX_BYTES]		= { "tx", "bytes" },
+	[LOOPNIC_CHSTAT_TX_STOPPED]		= { "tx", "stopped" },
+	[LOOPNIC_CHSTAT_TX_WAKE]		= { "tx", "wake" },
+	[LOOPNIC_CHSTAT_TX_DOORBELLS]	= { "tx", "doorbells" },
+	[LOOPNIC_CHSTAT_EVENTS]		= { "ch", "events" },
+	[LOOPNIC_CHSTAT_POLL]		= { "ch", "poll" },
+	[LOOPNIC_CHSTAT_ARM]		= { "ch", "arm" },
+	[LOOPNIC_CHSTAT_IRQS]		= { "ch", "irqs" },
 };
 
 static const u8 loopnic_backlog_counters[] = {
@@ -40,35 +46,45 @@ static const u8 loopnic_backlog_counters[] = {
 	LOOPNIC_TX_DROPS,
 };
 
+/* Followed by the per-channel blocks. */
 static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_RX_PACKETS, LOOPNIC_RX_BYTES, LOOPNIC_TX_PACKETS,
 	LOOPNIC_TX_BYTES, LOOPNIC_TX_DROPS, LOOPNIC_RX_DROPS,
 	LOOPNIC_RX_OUT_OF_BUFFER, LOOPNIC_RX_DISCARDS_PHY,
-	LOOPNIC_TX_DISCARDS_PHY, LOOPNIC_RX0_PACKETS, LOOPNIC_RX0_BYTES,
-	LOOPNIC_TX0_PACKETS, LOOPNIC_TX0_BYTES, LOOPNIC_TX0_STOPPED,
-	LOOPNIC_TX0_WAKE, LOOPNIC_TX0_DOORBELLS, LOOPNIC_CH0_EVENTS,
-	LOOPNIC_CH0_POLL, LOOPNIC_CH0_ARM, LOOPNIC_CH0_IRQS,
+	LOOPNIC_TX_DISCARDS_PHY,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {
 	[LOOPNIC_PFLAG_RX_NO_REFILL]	= "rx_no_refill",
 };
 
-static const u8 *loopnic_counters(struct net_device *dev, unsigned int *n)
-{
-	struct loopnic_port *port = netdev_priv(dev);
-
-	if (port->path == LOOPNIC_PATH_RING) {
-		*n = ARRAY_SIZE(loopnic_ring_counters);
-		return loopnic_ring_counters;
-	}
-	*n = ARRAY_SIZE(loopnic_backlog_counters);
-	return loopnic_backlog_counters;
-}
-
 static bool loopnic_is_ring(struct net_device *dev)
 {
 	return ((struct loopnic_port *)netdev_priv(dev))->path == LOOPNIC_PATH_RING;
+}
+
+/*
+ * The counters ethtool -S lists: the path's fixed ones, then (ring path)
+ * those of every channel the port ever opened. Called under RTNL, so the
+ * list cannot change between the count, the names and the values.
+ */
+static unsigned int loopnic_num_stats(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return ARRAY_SIZE(loopnic_backlog_counters);
+	return ARRAY_SIZE(loopnic_ring_counters) +
+	       port->stats_nch * LOOPNIC_CHSTAT_NUM;
+}
+
+static unsigned int loopnic_stat_at(struct net_device *dev, unsigned int i)
+{
+	if (!loopnic_is_ring(dev))
+		return loopnic_backlog_counters[i];
+	if (i < ARRAY_SIZE(loopnic_ring_counters))
+		return loopnic_ring_counters[i];
+	return LOOPNIC_CH_COUNTERS + i - ARRAY_SIZE(loopnic_ring_counters);
 }
 
 static void loopnic_get_drvinfo(struct net_device *dev,
@@ -85,12 +101,9 @@ static void loopnic_get_drvinfo(struct net_device *dev,
 
 static int loopnic_get_sset_count(struct net_device *dev, int sset)
 {
-	unsigned int n;
-
 	switch (sset) {
 	case ETH_SS_STATS:
-		loopnic_counters(dev, &n);
-		return n;
+		return loopnic_num_stats(dev);
 	case ETH_SS_PRIV_FLAGS:
 		return loopnic_is_ring(dev) ? LOOPNIC_NUM_PFLAGS : 0;
 	default:
@@ -100,15 +113,23 @@ static int loopnic_get_sset_count(struct net_device *dev, int sset)
 
 static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 {
-	const u8 *idx;
-	unsigned int i, n;
+	unsigned int i, n, c;
 
 	switch (sset) {
 	case ETH_SS_STATS:
-		idx = loopnic_counters(dev, &n);
-		for (i = 0; i < n; i++)
-			memcpy(data + i * ETH_GSTRING_LEN,
-			       loopnic_counter_names[idx[i]], ETH_GSTRING_LEN);
+		n = loopnic_num_stats(dev);
+		for (i = 0; i < n; i++) {
+			c = loopnic_stat_at(dev, i);
+			if (c < LOOPNIC_CH_COUNTERS) {
+				ethtool_sprintf(&data, "%s", loopnic_counter_names[c]);
+				continue;
+			}
+			c -= LOOPNIC_CH_COUNTERS;
+			ethtool_sprintf(&data, "%s%u_%s",
+					loopnic_ch_counter_names[c % LOOPNIC_CHSTAT_NUM][0],
+					c / LOOPNIC_CHSTAT_NUM,
+					loopnic_ch_counter_names[c % LOOPNIC_CHSTAT_NUM][1]);
+		}
 		break;
 	case ETH_SS_PRIV_FLAGS:
 		if (loopnic_is_ring(dev))
@@ -120,14 +141,29 @@ static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 static void loopnic_get_ethtool_stats(struct net_device *dev,
 				      struct ethtool_stats *stats, u64 *data)
 {
-	u64 c[LOOPNIC_NUM_COUNTERS];
-	const u8 *idx;
+	u64 *c;
 	unsigned int i, n;
 
+	/* Too large for the stack with eight channels' worth. */
+	c = kmalloc_array(LOOPNIC_NUM_COUNTERS, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return;
 	loopnic_stats_read(netdev_priv(dev), c);
-	idx = loopnic_counters(dev, &n);
+	n = loopnic_num_stats(dev);
 	for (i = 0; i < n; i++)
-		data[i] = c[idx[i]];
+		data[i] = c[loopnic_stat_at(dev, i)];
+	kfree(c);
+}
+
+static void loopnic_get_channels(struct net_device *dev,
+				 struct ethtool_channels *ch)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return;
+	ch->max_combined = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_NUM_CH);
+	ch->combined_count = port->params.num_ch;
 }
 
 static u32 loopnic_get_priv_flags(struct net_device *dev)
@@ -147,12 +183,144 @@ static int loopnic_set_priv_flags(struct net_device *dev, u32 flags)
 	return 0;
 }
 
+/* RTNL held by the ethtool core, as for every set operation below. */
+static int loopnic_set_channels(struct net_device *dev,
+				struct ethtool_channels *ch)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_params params = port->params;
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	/* The core already refused counts above the maximums we report. */
+	if (!ch->combined_count || ch->rx_count || ch->tx_count || ch->other_count)
+		return -EINVAL;
+	if (ch->combined_count == params.num_ch)
+		return 0;
+	params.num_ch = ch->combined_count;
+	return loopnic_en_reconfigure(port, &params);
+}
+
+static void loopnic_get_ringparam(struct net_device *dev,
+				  struct ethtool_ringparam *ring,
+				  struct kernel_ethtool_ringparam *kring,
+				  struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return;
+	ring->rx_max_pending = LOOPNIC_RING_MAX;
+	ring->tx_max_pending = LOOPNIC_RING_MAX;
+	ring->rx_pending = port->params.rq_size;
+	ring->tx_pending = port->params.sq_size;
+}
+
+static int loopnic_set_ringparam(struct net_device *dev,
+				 struct ethtool_ringparam *ring,
+				 struct kernel_ethtool_ringparam *kring,
+				 struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_params params = port->params;
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (ring->rx_pending < LOOPNIC_RING_MIN || ring->tx_pending < LOOPNIC_RING_MIN) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes below 64 are not supported");
+		return -EINVAL;
+	}
+	if (ring->rx_pending > LOOPNIC_RING_MAX || ring->tx_pending > LOOPNIC_RING_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes above 8192 are not supported");
+		return -EINVAL;
+	}
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending) {
+		NL_SET_ERR_MSG_MOD(extack, "no mini or jumbo RX rings");
+		return -EINVAL;
+	}
+	/* The rings are powers of two: round up, as mlx5 does. */
+	params.rq_size = roundup_pow_of_two(ring->rx_pending);
+	params.sq_size = roundup_pow_of_two(ring->tx_pending);
+	if (params.rq_size == port->params.rq_size &&
+	    params.sq_size == port->params.sq_size)
+		return 0;
+	return loopnic_en_reconfigure(port, &params);
+}
+
+static u32 loopnic_get_rxfh_key_size(struct net_device *dev)
+{
+	return loopnic_is_ring(dev) ? LOOPNIC_HW_RSS_KEY_SIZE : 0;
+}
+
+static u32 loopnic_get_rxfh_indir_size(struct net_device *dev)
+{
+	return loopnic_is_ring(dev) ? LOOPNIC_HW_RSS_INDIR_SIZE : 0;
+}
+
+/* The core validates an indirection table against the RX ring count. */
+static int loopnic_get_rxnfc(struct net_device *dev, struct ethtool_rxnfc *info,
+			     u32 *rules)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev) || info->cmd != ETHTOOL_GRXRINGS)
+		return -EOPNOTSUPP;
+	info->data = port->params.num_ch;
+	return 0;
+}
+
+int loopnic_get_rxfh(struct net_device *dev, u32 *indir, u8 *key, u8 *hfunc)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (hfunc)
+		*hfunc = ETH_RSS_HASH_TOP;
+	if (indir)
+		memcpy(indir, port->rss_indir, sizeof(port->rss_indir));
+	if (key)
+		memcpy(key, port->rss_key, sizeof(port->rss_key));
+	return 0;
+}
+
+/* RTNL held; entries of @indir are below the RX ring count (checked by the core). */
+int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
+		     u8 hfunc, struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	if (hfunc != ETH_RSS_HASH_NO_CHANGE && hfunc != ETH_RSS_HASH_TOP) {
+		NL_SET_ERR_MSG_MOD(extack, "only the Toeplitz hash is supported");
+		return -EOPNOTSUPP;
+	}
+	if (indir)
+		memcpy(port->rss_indir, indir, sizeof(port->rss_indir));
+	if (key)
+		memcpy(port->rss_key, key, sizeof(port->rss_key));
+	/* Live: the device steers the next frame by the new values. */
+	if (port->chs)
+		loopnic_rss_program(port);
+	return 0;
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_drvinfo		= loopnic_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_sset_count		= loopnic_get_sset_count,
 	.get_strings		= loopnic_get_strings,
 	.get_ethtool_stats	= loopnic_get_ethtool_stats,
+	.get_channels		= loopnic_get_channels,
+	.set_channels		= loopnic_set_channels,
+	.get_ringparam		= loopnic_get_ringparam,
+	.set_ringparam		= loopnic_set_ringparam,
+	.get_rxnfc		= loopnic_get_rxnfc,
+	.get_rxfh_key_size	= loopnic_get_rxfh_key_size,
+	.get_rxfh_indir_size	= loopnic_get_rxfh_indir_size,
+	.get_rxfh		= loopnic_get_rxfh_compat,
+	.set_rxfh		= loopnic_set_rxfh_compat,
 	.get_priv_flags		= loopnic_get_priv_flags,
 	.set_priv_flags		= loopnic_set_priv_flags,
 };

@@ -9,6 +9,8 @@
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
 
+#include <loopnic/hw.h>
+
 #define LOOPNIC_MAX_PAIRS	32
 #define LOOPNIC_BACKLOG_MAX	1048576
 /* Ring path: the largest frame the emulated MAC carries, minus a VLAN header. */
@@ -17,6 +19,23 @@
 enum loopnic_path {
 	LOOPNIC_PATH_BACKLOG,
 	LOOPNIC_PATH_RING,
+};
+
+/* Per channel, in the order ethtool -S lists them (mlx5's names). */
+enum loopnic_ch_counter {
+	LOOPNIC_CHSTAT_RX_PACKETS,
+	LOOPNIC_CHSTAT_RX_BYTES,
+	LOOPNIC_CHSTAT_TX_PACKETS,
+	LOOPNIC_CHSTAT_TX_BYTES,
+	LOOPNIC_CHSTAT_TX_STOPPED,
+	LOOPNIC_CHSTAT_TX_WAKE,
+	LOOPNIC_CHSTAT_TX_DOORBELLS,
+	LOOPNIC_CHSTAT_EVENTS,
+	LOOPNIC_CHSTAT_POLL,
+	LOOPNIC_CHSTAT_ARM,
+	/* Read from the device's registers. */
+	LOOPNIC_CHSTAT_IRQS,
+	LOOPNIC_CHSTAT_NUM,
 };
 
 /*
@@ -33,22 +52,25 @@ enum loopnic_counter {
 	LOOPNIC_TX_DROPS,
 	/* Ring path: the totals above are summed from the per-channel ones. */
 	LOOPNIC_RX_DROPS,
-	LOOPNIC_RX0_PACKETS,
-	LOOPNIC_RX0_BYTES,
-	LOOPNIC_TX0_PACKETS,
-	LOOPNIC_TX0_BYTES,
-	LOOPNIC_TX0_STOPPED,
-	LOOPNIC_TX0_WAKE,
-	LOOPNIC_TX0_DOORBELLS,
-	LOOPNIC_CH0_EVENTS,
-	LOOPNIC_CH0_POLL,
-	LOOPNIC_CH0_ARM,
 	/* Ring path, read from the device's registers by loopnic_stats_read(). */
-	LOOPNIC_CH0_IRQS,
 	LOOPNIC_RX_OUT_OF_BUFFER,
 	LOOPNIC_RX_DISCARDS_PHY,
 	LOOPNIC_TX_DISCARDS_PHY,
-	LOOPNIC_NUM_COUNTERS,
+	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
+	LOOPNIC_CH_COUNTERS,
+	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
+			       LOOPNIC_HW_MAX_CHANNELS * LOOPNIC_CHSTAT_NUM,
+};
+
+/* Counter @c of channel @ix, as an enum loopnic_counter index. */
+#define LOOPNIC_CH_CTR(ix, c) \
+	(LOOPNIC_CH_COUNTERS + (ix) * LOOPNIC_CHSTAT_NUM + (c))
+
+/* Ring path: what a set of channels is built with. */
+struct loopnic_params {
+	unsigned int num_ch;
+	unsigned int sq_size;
+	unsigned int rq_size;
 };
 
 struct loopnic_pcpu_stats {
@@ -57,7 +79,7 @@ struct loopnic_pcpu_stats {
 };
 
 struct loopnic_backlog;
-struct loopnic_channel;
+struct loopnic_channels;
 struct loopnic_hw;
 
 /* netdev_priv() of every loopnic port. */
@@ -74,13 +96,20 @@ struct loopnic_port {
 	bool rx_ready;
 	/* Chosen at creation, fixed for the port's life; the peer's is the same. */
 	enum loopnic_path path;
-	/* Ring path: the port's emulated NIC, and its channel while up. */
+	/* Ring path: the port's emulated NIC, and its channels while up. */
 	struct loopnic_hw *hw;
-	struct loopnic_channel *ch;
+	struct loopnic_channels *chs;
+	/* Ring path, under RTNL: applied at open, or live by reconfiguration. */
+	struct loopnic_params params;
+	/* Channels listed by ethtool -S: the most ever opened, as mlx5. */
+	unsigned int stats_nch;
+	u32 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
+	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	unsigned long pflags;
 };
 
 extern unsigned int loopnic_backlog_len;
+extern unsigned int loopnic_channels;
 extern enum loopnic_path loopnic_default_path;
 extern const struct ethtool_ops loopnic_ethtool_ops;
 
@@ -101,6 +130,8 @@ void loopnic_en_uninit(struct loopnic_port *port);
 int loopnic_en_open(struct loopnic_port *port);
 void loopnic_en_stop(struct loopnic_port *port);
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
+int loopnic_en_reconfigure(struct loopnic_port *port,
+			   const struct loopnic_params *params);
 /* en/tx.c */
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 

@@ -85,6 +85,14 @@ static struct loopnic_uint_param loopnic_rq_size_param = {
 module_param_cb(rq_size, &loopnic_uint_param_ops, &loopnic_rq_size_param, 0444);
 MODULE_PARM_DESC(rq_size, "Ring path: RX buffers per receive queue (power of two, 8..8192, default 1024)");
 
+/* 0: one channel per online CPU, up to what the NIC implements. */
+unsigned int loopnic_channels;
+static struct loopnic_uint_param loopnic_channels_param = {
+	.value = &loopnic_channels, .min = 1, .max = LOOPNIC_HW_MAX_CHANNELS,
+};
+module_param_cb(channels, &loopnic_uint_param_ops, &loopnic_channels_param, 0444);
+MODULE_PARM_DESC(channels, "Ring path: combined channels per port (1..8, default one per online CPU up to 8)");
+
 static const char * const loopnic_path_names[] = {
 	[LOOPNIC_PATH_BACKLOG]	= "backlog",
 	[LOOPNIC_PATH_RING]	= "ring",
@@ -160,12 +168,20 @@ static void loopnic_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
+/* A ring-path port has a queue per channel it may ever open. */
+static unsigned int loopnic_num_queues(void)
+{
+	return loopnic_default_path == LOOPNIC_PATH_RING ? LOOPNIC_HW_MAX_CHANNELS : 1;
+}
+
 static struct rtnl_link_ops loopnic_link_ops = {
-	.kind		= KBUILD_MODNAME,
-	.priv_size	= sizeof(struct loopnic_port),
-	.setup		= loopnic_setup,
-	.newlink	= loopnic_newlink,
-	.dellink	= loopnic_dellink,
+	.kind			= KBUILD_MODNAME,
+	.priv_size		= sizeof(struct loopnic_port),
+	.setup			= loopnic_setup,
+	.newlink		= loopnic_newlink,
+	.dellink		= loopnic_dellink,
+	.get_num_tx_queues	= loopnic_num_queues,
+	.get_num_rx_queues	= loopnic_num_queues,
 };
 
 static struct net_device *loopnic_alloc_port(unsigned int index)
@@ -174,8 +190,9 @@ static struct net_device *loopnic_alloc_port(unsigned int index)
 	struct net_device *dev;
 
 	snprintf(name, sizeof(name), "%s%u", KBUILD_MODNAME, index);
-	dev = alloc_netdev(sizeof(struct loopnic_port), name, NET_NAME_ENUM,
-			   loopnic_setup);
+	dev = alloc_netdev_mqs(sizeof(struct loopnic_port), name, NET_NAME_ENUM,
+			       loopnic_setup, loopnic_num_queues(),
+			       loopnic_num_queues());
 	if (dev)
 		dev->rtnl_link_ops = &loopnic_link_ops;
 	return dev;

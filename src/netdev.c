@@ -16,9 +16,11 @@
 			  NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
 /*
  * The emulated NIC gathers and checksums a frame but does not segment it
- * (no TSO): the stack segments in software before xmit.
+ * (no TSO): the stack segments in software before xmit. It hashes received
+ * frames for RSS and hands the hash over (NETIF_F_RXHASH).
  */
-#define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA)
+#define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			       NETIF_F_RXHASH)
 
 /*
  * Turn a frame leaving @dev into one arriving at @peer, as it would look after
@@ -171,7 +173,9 @@ static void loopnic_get_stats64(struct net_device *dev,
 	stats->tx_bytes = c[LOOPNIC_TX_BYTES];
 	/* Counters of the other path stay 0. */
 	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS] + c[LOOPNIC_RX_DROPS] +
-			    c[LOOPNIC_RX_OUT_OF_BUFFER] + c[LOOPNIC_RX_DISCARDS_PHY];
+			    c[LOOPNIC_RX_DISCARDS_PHY];
+	/* Where mlx5 reports it: the NIC had no buffer for the frame. */
+	stats->rx_missed_errors = c[LOOPNIC_RX_OUT_OF_BUFFER];
 	stats->tx_dropped = c[LOOPNIC_TX_DROPS] + c[LOOPNIC_TX_DISCARDS_PHY];
 }
 

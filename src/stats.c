@@ -3,26 +3,33 @@
  * loopnic: per-CPU counters, summed for ndo_get_stats64 and ethtool -S so
  * that both always report the same numbers.
  */
-#include <loopnic/hw.h>
-
 #include "loopnic.h"
 
 /*
- * Ring path: the totals are the sums of the per-channel counters (one
- * channel for now), and what only the device sees comes from its registers,
- * as mlx5 reads its vport and queue counters from firmware.
+ * Ring path: the totals are the sums of the per-channel counters (of every
+ * channel ever used: a channel removed by ethtool -L keeps what it counted),
+ * and what only the device sees comes from its registers, as mlx5 reads its
+ * vport and queue counters from firmware.
  */
 static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 {
-	out[LOOPNIC_RX_PACKETS] = out[LOOPNIC_RX0_PACKETS];
-	out[LOOPNIC_RX_BYTES] = out[LOOPNIC_RX0_BYTES];
-	out[LOOPNIC_TX_PACKETS] = out[LOOPNIC_TX0_PACKETS];
-	out[LOOPNIC_TX_BYTES] = out[LOOPNIC_TX0_BYTES];
+	unsigned int ix;
+
+	for (ix = 0; ix < LOOPNIC_HW_MAX_CHANNELS; ix++) {
+		const u64 *ch = &out[LOOPNIC_CH_CTR(ix, 0)];
+
+		out[LOOPNIC_RX_PACKETS] += ch[LOOPNIC_CHSTAT_RX_PACKETS];
+		out[LOOPNIC_RX_BYTES] += ch[LOOPNIC_CHSTAT_RX_BYTES];
+		out[LOOPNIC_TX_PACKETS] += ch[LOOPNIC_CHSTAT_TX_PACKETS];
+		out[LOOPNIC_TX_BYTES] += ch[LOOPNIC_CHSTAT_TX_BYTES];
+		if (port->hw)
+			out[LOOPNIC_CH_CTR(ix, LOOPNIC_CHSTAT_IRQS)] =
+				loopnic_hw_reg_read(port->hw, LOOPNIC_REG_CH(ix) +
+						    LOOPNIC_CH_IRQS);
+	}
 
 	if (!port->hw)
 		return;
-	out[LOOPNIC_CH0_IRQS] = loopnic_hw_reg_read(port->hw,
-						    LOOPNIC_REG_CH(0) + LOOPNIC_CH_IRQS);
 	out[LOOPNIC_RX_OUT_OF_BUFFER] = loopnic_hw_reg_read(port->hw,
 							    LOOPNIC_REG_RX_OUT_OF_BUFFER);
 	out[LOOPNIC_RX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,

@@ -21,6 +21,7 @@ BAD_PARAMS=(
 	"sq_size=abc" "sq_size=4294967296"
 	"rq_size=4" "rq_size=12" "rq_size=16384" "rq_size=" "rq_size=-8"
 	"rq_size=x"
+	"channels=0" "channels=9" "channels=x" "channels=" "channels=-1"
 )
 
 ktap_plan $((14 + ${#BAD_PARAMS[@]}))
@@ -71,7 +72,7 @@ drivers_are_loopnic()
 params_readonly()
 {
 	local p f rc=0
-	for p in pairs path backlog_len sq_size rq_size; do
+	for p in pairs path backlog_len sq_size rq_size channels; do
 		f=/sys/module/loopnic/parameters/$p
 		[ -e "$f" ] || continue
 		if (echo 2 > "$f") 2>/dev/null; then

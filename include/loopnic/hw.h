@@ -20,7 +20,7 @@
 /* Largest frame (Ethernet header included, FCS excluded) the MAC carries. */
 #define LOOPNIC_HW_MAX_FRAME		3584
 
-#define LOOPNIC_HW_MAX_CHANNELS		1
+#define LOOPNIC_HW_MAX_CHANNELS		8
 #define LOOPNIC_HW_MIN_LOG_SZ		3
 #define LOOPNIC_HW_MAX_LOG_SZ		13
 
@@ -62,8 +62,16 @@ struct loopnic_cqe {
 	__le16 wqe_counter;
 	u8 flags;
 	u8 op_own;
-	__le64 rsvd;
+	/* RX only: the RSS hash of the frame and what it covered. */
+	__le32 rss_hash;
+	u8 rss_type;
+	u8 rsvd[3];
 };
+
+/* cqe->rss_type */
+#define LOOPNIC_CQE_RSS_NONE		0	/* not IP: rss_hash is 0 */
+#define LOOPNIC_CQE_RSS_L3		1	/* IP addresses */
+#define LOOPNIC_CQE_RSS_L4		2	/* IP addresses and TCP/UDP ports */
 
 #define LOOPNIC_CQE_OWNER		BIT(0)
 /* The frame was not sent: too long or malformed descriptors. */
@@ -82,6 +90,26 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, no RX WQE */
 #define LOOPNIC_REG_RX_DISCARDS		0x0018	/* ro: frames dropped, RQ off or too long */
 #define LOOPNIC_REG_TX_DISCARDS		0x0020	/* ro: frames sent with no cable */
+/*
+ * rw: 1 makes the wire hold frames for this port in the sender's SQ
+ * instead of delivering them, so the driver can rebuild its receive side
+ * without losing any; the write returns once no frame is being delivered.
+ * 0 releases them.
+ */
+#define LOOPNIC_REG_RX_HOLD		0x0028
+
+/*
+ * Receive side scaling. The MAC hashes each received frame with Toeplitz
+ * over the IPv4/IPv6 addresses and, for TCP and UDP (unfragmented), the
+ * ports; other frames hash to 0. Entry (hash % LOOPNIC_HW_RSS_INDIR_SIZE)
+ * of the indirection table names the channel whose RQ takes the frame.
+ * Key register i holds key bytes 8i..8i+7, byte 8i in bits 7:0. Both may
+ * be rewritten at any time; a frame in flight uses old or new values.
+ */
+#define LOOPNIC_HW_RSS_KEY_SIZE		40
+#define LOOPNIC_HW_RSS_INDIR_SIZE	128
+#define LOOPNIC_REG_RSS_KEY(i)		(0x0100 + (i) * 8)	/* rw */
+#define LOOPNIC_REG_RSS_INDIR(i)	(0x0200 + (i) * 8)	/* rw: channel */
 
 #define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
 

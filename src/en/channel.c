@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * loopnic ring path: a port's channel (one for now) and its NAPI, after
- * mlx5e_open_channel() and mlx5e_napi_poll(). The channel owns an SQ and an
- * RQ, each with its CQ, and one interrupt vector shared by both CQs.
+ * loopnic ring path: a port's channels and their NAPI, after
+ * mlx5e_open_channel() and mlx5e_napi_poll(). Each channel owns an SQ and
+ * an RQ, each with its CQ, and one interrupt vector shared by both CQs; the
+ * device's RSS spreads received frames over the channels' RQs.
  */
 #include <linux/dma-mapping.h>
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -50,7 +52,7 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	bool busy;
 	int work;
 
-	loopnic_count(ch->port, LOOPNIC_CH0_POLL, 1);
+	loopnic_ch_count(ch, LOOPNIC_CHSTAT_POLL, 1);
 
 	busy = loopnic_poll_tx_cq(ch, budget);
 	/* budget 0 is netpoll asking for TX completions only. */
@@ -69,7 +71,7 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	/* Entries written since the polls above make the device fire at once. */
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
-	loopnic_count(ch->port, LOOPNIC_CH0_ARM, 1);
+	loopnic_ch_count(ch, LOOPNIC_CHSTAT_ARM, 1);
 	return work;
 }
 
@@ -78,7 +80,7 @@ static irqreturn_t loopnic_ch_irq(int vec, void *data)
 {
 	struct loopnic_channel *ch = data;
 
-	loopnic_count_irq(ch->port, LOOPNIC_CH0_EVENTS, 1);
+	loopnic_count_irq(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_EVENTS), 1);
 	napi_schedule_irqoff(&ch->napi);
 	return IRQ_HANDLED;
 }
@@ -110,7 +112,10 @@ static void loopnic_ch_free(struct loopnic_channel *ch)
 	kfree(ch);
 }
 
-int loopnic_en_open(struct loopnic_port *port)
+/* Memory only: the device is not told about it until activation. */
+static struct loopnic_channel *loopnic_ch_alloc(struct loopnic_port *port,
+						unsigned int ix,
+						const struct loopnic_params *params)
 {
 	struct net_device *dev = port->dev;
 	struct loopnic_channel *ch;
@@ -118,38 +123,51 @@ int loopnic_en_open(struct loopnic_port *port)
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	ch->port = port;
 	ch->netdev = dev;
 	ch->hw = port->hw;
 	ch->pdev = loopnic_hw_dma_dev(port->hw);
-	ch->ix = 0;
-	/* Spread ports over CPUs, so the two ends of a pair interrupt different ones. */
-	ch->cpu = cpumask_local_spread(dev->ifindex, dev_to_node(ch->pdev));
+	ch->ix = ix;
+	/*
+	 * Channel i of every port on the i-th CPU after one picked per port,
+	 * so the two ends of a pair interrupt different CPUs.
+	 */
+	ch->cpu = cpumask_local_spread(dev->ifindex + ix, dev_to_node(ch->pdev));
 	netif_napi_add(dev, &ch->napi, loopnic_napi_poll);
 
-	err = loopnic_cq_alloc(ch, &ch->txcq, loopnic_sq_size);
+	err = loopnic_cq_alloc(ch, &ch->txcq, params->sq_size);
 	if (!err)
-		err = loopnic_cq_alloc(ch, &ch->rxcq, loopnic_rq_size);
+		err = loopnic_cq_alloc(ch, &ch->rxcq, params->rq_size);
 	if (!err)
-		err = loopnic_sq_alloc(ch, loopnic_sq_size);
+		err = loopnic_sq_alloc(ch, params->sq_size);
 	if (!err)
-		err = loopnic_rq_alloc(ch, loopnic_rq_size);
-	if (err)
-		goto err_free;
+		err = loopnic_rq_alloc(ch, params->rq_size);
+	if (err) {
+		loopnic_ch_free(ch);
+		return ERR_PTR(err);
+	}
+	return ch;
+}
+
+/* Hand the rings to the device, enable the vector and NAPI, post buffers. */
+static int loopnic_ch_activate(struct loopnic_channel *ch)
+{
+	int err;
 
 	loopnic_ch_program(ch);
 	err = loopnic_hw_request_irq(ch->hw, ch->ix, loopnic_ch_irq, ch);
 	if (err)
-		goto err_free;
+		return err;
 
 	napi_enable(&ch->napi);
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL,
 			     LOOPNIC_CH_CTRL_EN);
 	if (!(loopnic_hw_reg_read(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL) &
 	      LOOPNIC_CH_CTRL_EN)) {
-		err = -EIO;
-		goto err_irq;
+		napi_disable(&ch->napi);
+		loopnic_hw_free_irq(ch->hw, ch->ix);
+		return -EIO;
 	}
 
 	/* Page pool allocations expect BH context, as in NAPI. */
@@ -158,42 +176,329 @@ int loopnic_en_open(struct loopnic_port *port)
 	local_bh_enable();
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
-
-	port->ch = ch;
 	netdev_tx_reset_queue(ch->sq.txq);
-	netif_tx_start_all_queues(dev);
+	WRITE_ONCE(ch->sq.enabled, true);
+	return 0;
+}
+
+/*
+ * In the order a real NIC needs: the device stops touching the rings, no
+ * interrupt can come, NAPI is off. The rings may be freed after.
+ */
+static void loopnic_ch_deactivate(struct loopnic_channel *ch)
+{
+	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
+	loopnic_hw_free_irq(ch->hw, ch->ix);
+	napi_disable(&ch->napi);
+}
+
+static void loopnic_chs_free(struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		loopnic_ch_free(chs->c[i]);
+	kfree(chs);
+}
+
+static struct loopnic_channels *
+loopnic_chs_alloc(struct loopnic_port *port, const struct loopnic_params *params)
+{
+	struct loopnic_channels *chs;
+	unsigned int i;
+
+	chs = kzalloc(sizeof(*chs), GFP_KERNEL);
+	if (!chs)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < params->num_ch; i++) {
+		struct loopnic_channel *ch = loopnic_ch_alloc(port, i, params);
+
+		if (IS_ERR(ch)) {
+			loopnic_chs_free(chs);
+			return ERR_CAST(ch);
+		}
+		chs->c[chs->num++] = ch;
+	}
+	return chs;
+}
+
+/*
+ * Stop the stack's TX queues for good: a TX completion polled meanwhile
+ * would otherwise wake a queue and let xmit post to an SQ being drained or
+ * freed (mlx5e_deactivate_txqsq() does the same).
+ */
+static void loopnic_chs_tx_disable(struct loopnic_port *port,
+				   struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		WRITE_ONCE(chs->c[i]->sq.enabled, false);
+	/* A NAPI poll that saw enabled set has finished its wake. */
+	synchronize_net();
+	netif_tx_disable(port->dev);
+}
+
+static void loopnic_chs_tx_enable(struct loopnic_port *port,
+				  struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		WRITE_ONCE(chs->c[i]->sq.enabled, true);
+	netif_tx_wake_all_queues(port->dev);
+}
+
+static void loopnic_chs_deactivate(struct loopnic_channels *chs)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++)
+		loopnic_ch_deactivate(chs->c[i]);
+}
+
+static int loopnic_chs_activate(struct loopnic_channels *chs)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < chs->num; i++) {
+		err = loopnic_ch_activate(chs->c[i]);
+		if (err) {
+			while (i--)
+				loopnic_ch_deactivate(chs->c[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The device steers by what the port last configured. */
+void loopnic_rss_program(struct loopnic_port *port)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < LOOPNIC_HW_RSS_KEY_SIZE / 8; i++) {
+		u64 val = 0;
+
+		for (b = 0; b < 8; b++)
+			val |= (u64)port->rss_key[i * 8 + b] << (8 * b);
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RSS_KEY(i), val);
+	}
+	for (i = 0; i < LOOPNIC_HW_RSS_INDIR_SIZE; i++)
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RSS_INDIR(i),
+				     port->rss_indir[i]);
+}
+
+/* The default spread over @num_ch channels, unless the user set a table. */
+void loopnic_rss_default(struct loopnic_port *port, unsigned int num_ch)
+{
+	unsigned int i;
+
+	if (netif_is_rxfh_configured(port->dev))
+		return;
+	for (i = 0; i < LOOPNIC_HW_RSS_INDIR_SIZE; i++)
+		port->rss_indir[i] = ethtool_rxfh_indir_default(i, num_ch);
+}
+
+/* Under RTNL; the netdev's queues are stopped. */
+static int loopnic_set_real_num_queues(struct loopnic_port *port, unsigned int n)
+{
+	int err;
+
+	err = netif_set_real_num_tx_queues(port->dev, n);
+	if (!err)
+		err = netif_set_real_num_rx_queues(port->dev, n);
+	return err;
+}
+
+int loopnic_en_open(struct loopnic_port *port)
+{
+	struct loopnic_channels *chs;
+	int err;
+
+	chs = loopnic_chs_alloc(port, &port->params);
+	if (IS_ERR(chs))
+		return PTR_ERR(chs);
+	err = loopnic_set_real_num_queues(port, chs->num);
+	if (err)
+		goto err_free;
+	loopnic_rss_program(port);
+	err = loopnic_chs_activate(chs);
+	if (err)
+		goto err_free;
+
+	port->stats_nch = max(port->stats_nch, chs->num);
+	port->chs = chs;
+	netif_tx_start_all_queues(port->dev);
 	return 0;
 
-err_irq:
-	napi_disable(&ch->napi);
-	loopnic_hw_free_irq(ch->hw, ch->ix);
 err_free:
-	loopnic_ch_free(ch);
+	loopnic_chs_free(chs);
 	return err;
 }
 
 /*
- * Quiesce in the order a real NIC needs: the stack stops handing us frames,
- * the device stops touching our rings, no interrupt can come, NAPI is off;
- * only then are in-flight skbs and posted pages given back.
+ * The stack stops handing us frames, then every channel is quiesced; only
+ * then are in-flight skbs and posted pages given back.
  */
 void loopnic_en_stop(struct loopnic_port *port)
 {
-	struct loopnic_channel *ch = port->ch;
+	struct loopnic_channels *chs = port->chs;
 
-	if (!ch)
+	if (!chs)
 		return;
-	netif_tx_disable(port->dev);
-	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
-	loopnic_hw_free_irq(ch->hw, ch->ix);
-	napi_disable(&ch->napi);
-	port->ch = NULL;
-	loopnic_ch_free(ch);
+	loopnic_chs_tx_disable(port, chs);
+	loopnic_chs_deactivate(chs);
+	port->chs = NULL;
+	loopnic_chs_free(chs);
 }
 
+/*
+ * Frames the stack already handed to the old SQs are sent and completed:
+ * the device keeps running, NAPI keeps polling. Whatever is left when the
+ * time is up is freed and counted in tx_drops by loopnic_sq_free().
+ */
+static void loopnic_chs_drain_tx(struct loopnic_channels *chs,
+				 unsigned long deadline)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++) {
+		struct loopnic_sq *sq = &chs->c[i]->sq;
+
+		while (READ_ONCE(sq->cc) != sq->pc && time_before(jiffies, deadline))
+			usleep_range(200, 500);
+	}
+}
+
+/*
+ * With the wire holding new frames, frames the device already wrote into
+ * the RX CQs are polled into the stack; what is left when the time is up
+ * is counted in rx_drops by loopnic_rq_free().
+ */
+static void loopnic_chs_drain_rx(struct loopnic_channels *chs,
+				 unsigned long deadline)
+{
+	unsigned int i;
+
+	for (i = 0; i < chs->num; i++) {
+		struct loopnic_channel *ch = chs->c[i];
+
+		while (loopnic_cq_pending(&ch->rxcq) && time_before(jiffies, deadline)) {
+			/* Harmless if already scheduled: never wait on an interrupt here. */
+			local_bh_disable();
+			napi_schedule(&ch->napi);
+			local_bh_enable();
+			usleep_range(200, 500);
+		}
+	}
+}
+
+/*
+ * Apply @params (channel count, ring sizes) under RTNL. While the port is
+ * down they are only stored. While up, as mlx5e_safe_switch_params(): the
+ * new channels are allocated first (a failure leaves the port as it was),
+ * then the old ones are quiesced without losing frames (the stack's TX
+ * queues stop, the old SQs drain, the wire holds frames for us while the
+ * old RQs drain), the new ones take over, and the old ones are freed.
+ */
+int loopnic_en_reconfigure(struct loopnic_port *port,
+			   const struct loopnic_params *params)
+{
+	struct loopnic_params old_params = port->params;
+	struct loopnic_channels *old = port->chs, *chs;
+	struct net_device *dev = port->dev;
+	unsigned long deadline;
+	int err;
+
+	ASSERT_RTNL();
+	if (!old) {
+		err = loopnic_set_real_num_queues(port, params->num_ch);
+		if (err)
+			return err;
+		port->params = *params;
+		port->stats_nch = max(port->stats_nch, params->num_ch);
+		loopnic_rss_default(port, params->num_ch);
+		return 0;
+	}
+
+	chs = loopnic_chs_alloc(port, params);
+	if (IS_ERR(chs))
+		return PTR_ERR(chs);
+
+	/*
+	 * Fewer TX queues first, while the old channels still run: the core
+	 * then resets the qdiscs of the queues going away while they are empty.
+	 */
+	if (params->num_ch < old->num) {
+		err = netif_set_real_num_tx_queues(dev, params->num_ch);
+		if (err)
+			goto err_free;
+	}
+
+	loopnic_chs_tx_disable(port, old);
+	/* More queues only now: the stack must not pick one before it exists. */
+	if (params->num_ch > old->num) {
+		err = loopnic_set_real_num_queues(port, params->num_ch);
+		if (err) {
+			loopnic_set_real_num_queues(port, old->num);
+			loopnic_chs_tx_enable(port, old);
+			goto err_free;
+		}
+	}
+
+	deadline = jiffies + LOOPNIC_DRAIN_TIMEOUT;
+	loopnic_chs_drain_tx(old, deadline);
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 1);
+	loopnic_chs_drain_rx(old, deadline);
+	loopnic_chs_deactivate(old);
+
+	port->params = *params;
+	loopnic_rss_default(port, params->num_ch);
+	loopnic_rss_program(port);
+	err = loopnic_chs_activate(chs);
+	if (err) {
+		/* The old rings are intact: give them back to the device. */
+		loopnic_chs_free(chs);
+		chs = old;
+		old = NULL;
+		port->params = old_params;
+		loopnic_rss_default(port, old_params.num_ch);
+		loopnic_rss_program(port);
+		if (loopnic_set_real_num_queues(port, old_params.num_ch) ||
+		    loopnic_chs_activate(chs)) {
+			/* Down in all but name: no queue wakes to reach xmit. */
+			netdev_err(dev, "reconfiguration failed, port left without channels\n");
+			loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
+			port->chs = NULL;
+			loopnic_chs_free(chs);
+			netif_carrier_off(dev);
+			return err;
+		}
+	} else if (params->num_ch < old_params.num_ch) {
+		/* Fewer RX queues cannot fail. */
+		netif_set_real_num_rx_queues(dev, params->num_ch);
+	}
+
+	port->chs = chs;
+	port->stats_nch = max(port->stats_nch, chs->num);
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
+	netif_tx_wake_all_queues(dev);
+	if (old)
+		loopnic_chs_free(old);
+	return err;
+
+err_free:
+	loopnic_chs_free(chs);
+	return err;
+}
+
+/* ndo_init: before registration, so the queue counts need no RTNL dance. */
 int loopnic_en_init(struct loopnic_port *port)
 {
 	struct loopnic_hw *hw = loopnic_hw_create();
+	int err;
 
 	if (IS_ERR(hw))
 		return PTR_ERR(hw);
@@ -202,7 +507,22 @@ int loopnic_en_init(struct loopnic_port *port)
 		return -ENODEV;
 	}
 	port->hw = hw;
-	return 0;
+	port->params.num_ch = loopnic_channels ?:
+			      min_t(unsigned int, num_online_cpus(),
+				    loopnic_hw_reg_read(hw, LOOPNIC_REG_NUM_CH));
+	port->params.num_ch = min_t(unsigned int, port->params.num_ch,
+				    port->dev->num_tx_queues);
+	port->stats_nch = port->params.num_ch;
+	port->params.sq_size = loopnic_sq_size;
+	port->params.rq_size = loopnic_rq_size;
+	netdev_rss_key_fill(port->rss_key, sizeof(port->rss_key));
+	loopnic_rss_default(port, port->params.num_ch);
+	err = loopnic_set_real_num_queues(port, port->params.num_ch);
+	if (err) {
+		loopnic_hw_destroy(hw);
+		port->hw = NULL;
+	}
+	return err;
 }
 
 void loopnic_en_uninit(struct loopnic_port *port)
@@ -213,7 +533,8 @@ void loopnic_en_uninit(struct loopnic_port *port)
 
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags)
 {
-	struct loopnic_channel *ch;
+	struct loopnic_channels *chs;
+	unsigned int i;
 
 	if (flags & BIT(LOOPNIC_PFLAG_RX_NO_REFILL)) {
 		set_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &port->pflags);
@@ -221,10 +542,11 @@ void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags)
 	}
 	clear_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &port->pflags);
 	/* An empty RQ gets no RX interrupt to refill it: poll once now. */
-	ch = port->ch;
-	if (ch) {
-		local_bh_disable();
-		napi_schedule(&ch->napi);
-		local_bh_enable();
-	}
+	chs = port->chs;
+	if (!chs)
+		return;
+	local_bh_disable();
+	for (i = 0; i < chs->num; i++)
+		napi_schedule(&chs->c[i]->napi);
+	local_bh_enable();
 }

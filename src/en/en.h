@@ -22,6 +22,12 @@
 #define LOOPNIC_RX_BUF_LEN	LOOPNIC_HW_MAX_FRAME
 static_assert(LOOPNIC_RING_MAX_MTU + VLAN_ETH_HLEN == LOOPNIC_HW_MAX_FRAME);
 
+/* ethtool -G: ring sizes are powers of two in this range. */
+#define LOOPNIC_RING_MIN	64
+#define LOOPNIC_RING_MAX	BIT(LOOPNIC_HW_MAX_LOG_SZ)
+/* How long reconfiguration waits for in-flight frames before dropping them. */
+#define LOOPNIC_DRAIN_TIMEOUT	(2 * HZ)
+
 /* A frame with every fragment needs this many free SQ entries. */
 #define LOOPNIC_SQ_STOP_ROOM	(MAX_SKB_FRAGS + 1)
 /* TX CQEs handled per NAPI poll, as mlx5's MLX5E_TX_CQ_POLL_BUDGET. */
@@ -69,6 +75,8 @@ struct loopnic_sq {
 	u32 mask;
 	struct loopnic_tx_buf *buf;
 	struct netdev_queue *txq;
+	/* Completions may wake the queue: not while it is being quiesced. */
+	bool enabled;
 };
 
 struct loopnic_rq {
@@ -96,8 +104,20 @@ struct loopnic_channel {
 	struct loopnic_cq rxcq;
 };
 
+/* The channels of an open port, replaced as a whole on reconfiguration. */
+struct loopnic_channels {
+	unsigned int num;
+	struct loopnic_channel *c[LOOPNIC_HW_MAX_CHANNELS];
+};
+
 extern unsigned int loopnic_sq_size;
 extern unsigned int loopnic_rq_size;
+
+static inline void loopnic_ch_count(struct loopnic_channel *ch,
+				    enum loopnic_ch_counter c, u64 n)
+{
+	loopnic_count(ch->port, LOOPNIC_CH_CTR(ch->ix, c), n);
+}
 
 static inline u32 loopnic_reg_q(struct loopnic_channel *ch,
 				enum loopnic_hw_queue q, u32 reg)
@@ -118,6 +138,16 @@ static inline struct loopnic_cqe *loopnic_cqe_get(struct loopnic_cq *cq)
 	return cqe;
 }
 
+/* Entries written by the device and not yet polled (racy, for draining). */
+static inline bool loopnic_cq_pending(struct loopnic_cq *cq)
+{
+	u32 cc = READ_ONCE(cq->cc);
+	struct loopnic_cqe *cqe = &cq->cqe[cc & cq->mask];
+
+	return (READ_ONCE(cqe->op_own) & LOOPNIC_CQE_OWNER) ==
+	       ((cc >> cq->log_sz) & LOOPNIC_CQE_OWNER);
+}
+
 /* tx.c */
 int loopnic_sq_alloc(struct loopnic_channel *ch, unsigned int size);
 void loopnic_sq_free(struct loopnic_channel *ch);
@@ -131,6 +161,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget);
 void loopnic_post_rx_wqes(struct loopnic_channel *ch);
 
 /* channel.c */
+void loopnic_rss_program(struct loopnic_port *port);
+void loopnic_rss_default(struct loopnic_port *port, unsigned int num_ch);
 int loopnic_cq_alloc(struct loopnic_channel *ch, struct loopnic_cq *cq,
 		     unsigned int size);
 void loopnic_cq_free(struct loopnic_channel *ch, struct loopnic_cq *cq);

@@ -162,7 +162,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
 		rq->page[rq->cc & rq->mask] = NULL;
 		rq->cc++;
-		cq->cc++;
+		/* Read by loopnic_en_reconfigure() waiting for the CQ to drain. */
+		WRITE_ONCE(cq->cc, cq->cc + 1);
 		work++;
 
 		if (unlikely(len < ETH_HLEN || len > LOOPNIC_RX_BUF_LEN)) {
@@ -176,9 +177,15 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 			continue;
 		}
 
+		if (likely(ch->netdev->features & NETIF_F_RXHASH) &&
+		    cqe->rss_type != LOOPNIC_CQE_RSS_NONE)
+			skb_set_hash(skb, le32_to_cpu(cqe->rss_hash),
+				     cqe->rss_type == LOOPNIC_CQE_RSS_L4 ?
+				     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 		skb->protocol = eth_type_trans(skb, ch->netdev);
 		skb_record_rx_queue(skb, ch->ix);
-		loopnic_count_frame(ch->port, LOOPNIC_RX0_PACKETS, len);
+		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
+				    len);
 		napi_gro_receive(&ch->napi, skb);
 	}
 	return work;

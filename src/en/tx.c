@@ -73,7 +73,10 @@ void loopnic_sq_free(struct loopnic_channel *ch)
 		loopnic_count(ch->port, LOOPNIC_TX_DROPS, lost);
 		local_bh_enable();
 	}
-	netdev_tx_reset_queue(sq->txq);
+	/*
+	 * No BQL reset here: on reconfiguration the queue already belongs to
+	 * the new SQ; loopnic_ch_activate() resets it before any traffic.
+	 */
 
 	dma_free_coherent(ch->pdev, (sq->mask + 1) * sizeof(*sq->wqe), sq->wqe,
 			  sq->dma);
@@ -98,7 +101,7 @@ static void loopnic_sq_notify(struct loopnic_channel *ch)
 	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, LOOPNIC_Q_SQ, LOOPNIC_Q_DB),
 			     sq->pc);
 	sq->db_pc = sq->pc;
-	loopnic_count(ch->port, LOOPNIC_TX0_DOORBELLS, 1);
+	loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_DOORBELLS, 1);
 }
 
 static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
@@ -121,13 +124,27 @@ static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
-	struct loopnic_channel *ch = port->ch;
-	struct loopnic_sq *sq = &ch->sq;
+	struct loopnic_channels *chs = port->chs;
 	unsigned int nr_frags = skb_shinfo(skb)->nr_frags;
 	u32 n = nr_frags + 1, bytes = skb->len, i;
 	struct loopnic_tx_wqe *first, *last;
+	u16 qm = skb_get_queue_mapping(skb);
+	struct loopnic_channel *ch;
+	struct loopnic_sq *sq;
 	dma_addr_t addr;
 	u16 flags = 0;
+
+	/*
+	 * The core picks a queue below real_num_tx_queues, which only changes
+	 * with every queue stopped; anything else is a frame we hold no lock for.
+	 */
+	if (unlikely(qm >= chs->num)) {
+		loopnic_count(port, LOOPNIC_TX_DROPS, 1);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	ch = chs->c[qm];
+	sq = &ch->sq;
 
 	/* The stack keeps to the MTU; anything else is a frame the MAC cannot carry. */
 	if (unlikely(skb->len > LOOPNIC_HW_MAX_FRAME || skb->len < ETH_HLEN))
@@ -135,7 +152,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (unlikely(loopnic_sq_room(sq) < n)) {
 		/* The queue stops while there is room for a full frame: a bug. */
 		netif_tx_stop_queue(sq->txq);
-		loopnic_count(port, LOOPNIC_TX0_STOPPED, 1);
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
 		return NETDEV_TX_BUSY;
 	}
 
@@ -168,12 +185,12 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	sq->buf[(sq->pc + n - 1) & sq->mask].bytes = bytes;
 
 	skb_tx_timestamp(skb);
-	loopnic_count_frame(port, LOOPNIC_TX0_PACKETS, bytes);
+	loopnic_count_frame(port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_TX_PACKETS), bytes);
 	WRITE_ONCE(sq->pc, sq->pc + n);
 
 	if (unlikely(loopnic_sq_room(sq) < LOOPNIC_SQ_STOP_ROOM)) {
 		netif_tx_stop_queue(sq->txq);
-		loopnic_count(port, LOOPNIC_TX0_STOPPED, 1);
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
 		/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
 		smp_mb();
 		if (loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM)
@@ -244,10 +261,10 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 
 	/* Pairs with the barrier in loopnic_en_xmit() after it stopped the queue. */
 	smp_mb();
-	if (netif_tx_queue_stopped(sq->txq) &&
+	if (netif_tx_queue_stopped(sq->txq) && READ_ONCE(sq->enabled) &&
 	    loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM) {
 		netif_tx_wake_queue(sq->txq);
-		loopnic_count(ch->port, LOOPNIC_TX0_WAKE, 1);
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_WAKE, 1);
 	}
 	return n == LOOPNIC_TX_CQ_POLL_BUDGET;
 }

@@ -41,7 +41,8 @@ struct loopnic_hw *loopnic_hw_create(void)
 	struct loopnic_hw *hw;
 	unsigned int i;
 
-	hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	/* Eight channels of frame scratch: larger than a page order is worth. */
+	hw = kvzalloc(sizeof(*hw), GFP_KERNEL);
 	if (!hw)
 		return ERR_PTR(-ENOMEM);
 
@@ -49,7 +50,7 @@ struct loopnic_hw *loopnic_hw_create(void)
 	if (IS_ERR(hw->pdev)) {
 		struct platform_device *pdev = hw->pdev;
 
-		kfree(hw);
+		kvfree(hw);
 		return ERR_CAST(pdev);
 	}
 
@@ -112,7 +113,7 @@ void loopnic_hw_destroy(struct loopnic_hw *hw)
 		irq_work_sync(&hw->ch[i].irq_work);
 	}
 	platform_device_unregister(hw->pdev);
-	kfree(hw);
+	kvfree(hw);
 }
 
 static int loopnic_hw_ch_enable(struct loopnic_hw_ch *ch)
@@ -196,11 +197,39 @@ static struct loopnic_hw_ch *loopnic_hw_reg_ch(struct loopnic_hw *hw, u32 reg,
 	return &hw->ch[ch];
 }
 
+/* Global registers; false if @reg is not one. */
+static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
+{
+	unsigned int i;
+
+	if (reg == LOOPNIC_REG_RX_HOLD) {
+		loopnic_hw_rx_hold(hw, val & 1);
+		return true;
+	}
+	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
+	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
+		u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
+
+		for (i = 0; i < 8; i++)
+			WRITE_ONCE(key[i], (u8)(val >> (8 * i)));
+		return true;
+	}
+	if (reg >= LOOPNIC_REG_RSS_INDIR(0) &&
+	    reg < LOOPNIC_REG_RSS_INDIR(LOOPNIC_HW_RSS_INDIR_SIZE)) {
+		i = (reg - LOOPNIC_REG_RSS_INDIR(0)) / 8;
+		WRITE_ONCE(hw->rss_indir[i], val < LOOPNIC_HW_MAX_CHANNELS ? val : 0);
+		return true;
+	}
+	return false;
+}
+
 void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 {
 	struct loopnic_hw_ch *ch;
 	u32 off;
 
+	if (loopnic_hw_global_write(hw, reg, val))
+		return;
 	ch = loopnic_hw_reg_ch(hw, reg, &off);
 	if (!ch)
 		return;
@@ -235,7 +264,22 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->rx_discards);
 	case LOOPNIC_REG_TX_DISCARDS:
 		return atomic64_read(&hw->tx_discards);
+	case LOOPNIC_REG_RX_HOLD:
+		return READ_ONCE(hw->rx_hold);
 	}
+	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
+	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
+		const u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
+		u64 val = 0;
+		u32 i;
+
+		for (i = 0; i < 8; i++)
+			val |= (u64)READ_ONCE(key[i]) << (8 * i);
+		return val;
+	}
+	if (reg >= LOOPNIC_REG_RSS_INDIR(0) &&
+	    reg < LOOPNIC_REG_RSS_INDIR(LOOPNIC_HW_RSS_INDIR_SIZE))
+		return READ_ONCE(hw->rss_indir[(reg - LOOPNIC_REG_RSS_INDIR(0)) / 8]);
 
 	ch = loopnic_hw_reg_ch(hw, reg, &off);
 	if (!ch)

@@ -56,6 +56,9 @@ struct loopnic_hw_ch {
 	struct irq_work irq_work;
 	call_single_data_t irq_csd;
 	atomic64_t irqs;
+
+	/* TX engine scratch: the frame being gathered. */
+	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
 
 struct loopnic_hw {
@@ -65,9 +68,12 @@ struct loopnic_hw {
 	atomic64_t rx_out_of_buffer;
 	atomic64_t rx_discards;
 	atomic64_t tx_discards;
+	/* LOOPNIC_REG_RX_HOLD; read by the peer's engines under RCU. */
+	bool rx_hold;
+	/* RSS: written by the driver, read by every engine that delivers to us. */
+	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
+	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
 	struct loopnic_hw_ch ch[LOOPNIC_HW_MAX_CHANNELS];
-	/* TX engine scratch: the frame being gathered (one engine per port). */
-	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
 
 extern struct workqueue_struct *loopnic_hw_wq;
@@ -78,11 +84,22 @@ void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
 /* engine.c */
 void loopnic_hw_engine_work(struct work_struct *work);
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
-			  u32 byte_cnt, u32 wqe_counter, u8 flags);
+			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
+			  u8 rss_type);
 
 /* wire.c */
-bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len);
-void loopnic_hw_wire_flush(struct loopnic_hw *hw);
+enum loopnic_hw_wire {
+	LOOPNIC_WIRE_SENT,
+	/* No cable: the frame is gone, counted in tx_discards. */
+	LOOPNIC_WIRE_NO_CABLE,
+	/* The peer holds its RX: the frame stays in the SQ for later. */
+	LOOPNIC_WIRE_HELD,
+};
+
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
+					  u32 len, unsigned long *rx_chs);
+void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
+void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

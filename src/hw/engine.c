@@ -14,7 +14,8 @@
 #include "device.h"
 
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
-			  u32 byte_cnt, u32 wqe_counter, u8 flags)
+			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
+			  u8 rss_type)
 {
 	struct loopnic_hw_q *cq = &ch->q[qi];
 	struct loopnic_cqe *cqe = (struct loopnic_cqe *)cq->va + (cq->ctr & cq->mask);
@@ -22,6 +23,8 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 	cqe->byte_cnt = cpu_to_le32(byte_cnt);
 	cqe->wqe_counter = cpu_to_le16(wqe_counter);
 	cqe->flags = flags;
+	cqe->rss_hash = cpu_to_le32(rss_hash);
+	cqe->rss_type = rss_type;
 	/* The buffer and the CQE body are visible before the CQE is the driver's. */
 	dma_wmb();
 	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);
@@ -46,7 +49,7 @@ static bool loopnic_hw_tx_csum(u8 *frame, u32 len, u32 start, u32 off)
 }
 
 /*
- * Gather the frame starting at the SQ consumer counter into hw->frame.
+ * Gather the frame starting at the SQ consumer counter into ch->frame.
  * Returns the number of WQEs it spans, 0 if its EOP WQE is not posted yet.
  */
 static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
@@ -75,13 +78,13 @@ static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
 			err = true;
 			break;
 		}
-		memcpy(hw->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
+		memcpy(ch->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
 		len += seg;
 	}
 
 	flags = le16_to_cpu(first->flags);
 	if (!err && (flags & LOOPNIC_TX_F_CSUM))
-		err = !loopnic_hw_tx_csum(hw->frame, len,
+		err = !loopnic_hw_tx_csum(ch->frame, len,
 					  le16_to_cpu(first->csum_start),
 					  le16_to_cpu(first->csum_offset));
 	if (!err && len < ETH_HLEN)
@@ -96,7 +99,10 @@ void loopnic_hw_engine_work(struct work_struct *work)
 {
 	struct loopnic_hw_ch *ch = container_of(work, struct loopnic_hw_ch, tx_work);
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+	/* The peer's channels that got frames in this batch. */
+	unsigned long rx_chs = 0;
 	unsigned int done = 0;
+	bool held = false;
 	u32 pc;
 
 	if (!READ_ONCE(ch->tx_on))
@@ -113,21 +119,25 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
 		if (!n)
 			break;
-		if (!err)
-			loopnic_hw_wire_xmit(ch->hw, ch->hw->frame, len);
+		/* Held: releasing the hold requeues us, and we gather it again. */
+		if (!err && loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs) ==
+			    LOOPNIC_WIRE_HELD) {
+			held = true;
+			break;
+		}
 		sq->ctr += n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
-				     err ? LOOPNIC_CQE_F_ERR : 0);
+				     err ? LOOPNIC_CQE_F_ERR : 0, 0, LOOPNIC_CQE_RSS_NONE);
 		done++;
 	}
 
 	/* Interrupt moderation: one event per batch, on each side. */
 	if (done) {
 		loopnic_hw_cq_event(ch, LOOPNIC_Q_TXCQ);
-		loopnic_hw_wire_flush(ch->hw);
+		loopnic_hw_wire_flush(ch->hw, rx_chs);
 	}
 
 	/* More posted than one batch: go round again, after others had a turn. */
-	if (sq->ctr != READ_ONCE(sq->db))
+	if (!held && sq->ctr != READ_ONCE(sq->db))
 		queue_work(loopnic_hw_wq, &ch->tx_work);
 }

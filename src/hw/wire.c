@@ -1,22 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loopnic device model: the cable and the receiving MAC. A frame leaving one
- * device lands in the peer device's next posted RX buffer, found through the
- * peer's RQ, and is announced by an RX CQE. No buffer posted: the frame is
- * dropped and counted in the peer's rx_out_of_buffer, as on mlx5.
+ * device is steered by the peer's RSS to one of its channels and lands in
+ * that channel's next posted RX buffer, announced by an RX CQE. No buffer
+ * posted: the frame is dropped and counted in the peer's rx_out_of_buffer,
+ * as on mlx5.
  */
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
+#include <net/ip.h>
 
+#include "../compat.h"
 #include "device.h"
 
-/* Runs in the sender's TX engine; the receiving channel is always ch0 (no RSS yet). */
-static void loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame, u32 len)
+/*
+ * Toeplitz over @len bytes of @in: every set input bit XORs in the 32 key
+ * bits starting at its position. @len + 4 key bytes are used.
+ */
+static u32 loopnic_hw_toeplitz(const u8 *key, const u8 *in, unsigned int len)
 {
-	struct loopnic_hw_ch *ch = &hw->ch[0];
-	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
+	u32 v = ((u32)READ_ONCE(key[0]) << 24) | ((u32)READ_ONCE(key[1]) << 16) |
+		((u32)READ_ONCE(key[2]) << 8) | READ_ONCE(key[3]);
+	u32 hash = 0;
+	unsigned int i, b;
+
+	for (i = 0; i < len; i++) {
+		u8 next = READ_ONCE(key[i + 4]);
+
+		for (b = 0; b < 8; b++) {
+			if (in[i] & (0x80 >> b))
+				hash ^= v;
+			v = (v << 1) | ((next >> (7 - b)) & 1);
+		}
+	}
+	return hash;
+}
+
+/*
+ * The MAC's parser: source and destination address, then for TCP and UDP
+ * source and destination port, in wire order (as Microsoft's RSS spec).
+ * Returns the hash, and in @type what it covered.
+ */
+static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
+			       u8 *type)
+{
+	u8 in[2 * sizeof(struct in6_addr) + 4];
+	unsigned int n, l4 = 0;
+	u8 proto;
+
+	*type = LOOPNIC_CQE_RSS_NONE;
+	if (len < ETH_HLEN)
+		return 0;
+	switch (get_unaligned_be16(frame + 12)) {
+	case ETH_P_IP: {
+		const struct iphdr *ip = (const void *)(frame + ETH_HLEN);
+
+		if (len < ETH_HLEN + sizeof(*ip) || ip->ihl < 5 ||
+		    len < ETH_HLEN + ip->ihl * 4)
+			return 0;
+		memcpy(in, &ip->saddr, 4);
+		memcpy(in + 4, &ip->daddr, 4);
+		n = 8;
+		proto = ip->protocol;
+		/* Only the first fragment has ports, and only unfragmented ones all. */
+		if (!(ip->frag_off & htons(IP_MF | IP_OFFSET)))
+			l4 = ETH_HLEN + ip->ihl * 4;
+		break;
+	}
+	case ETH_P_IPV6: {
+		const struct ipv6hdr *ip6 = (const void *)(frame + ETH_HLEN);
+
+		if (len < ETH_HLEN + sizeof(*ip6))
+			return 0;
+		memcpy(in, &ip6->saddr, 16);
+		memcpy(in + 16, &ip6->daddr, 16);
+		n = 32;
+		proto = ip6->nexthdr;
+		/* No extension header parsing: a real MAC's parser is as shallow. */
+		l4 = ETH_HLEN + sizeof(*ip6);
+		break;
+	}
+	default:
+		return 0;
+	}
+
+	*type = LOOPNIC_CQE_RSS_L3;
+	if (l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && len >= l4 + 4) {
+		memcpy(in + n, frame + l4, 4);
+		n += 4;
+		*type = LOOPNIC_CQE_RSS_L4;
+	}
+	return loopnic_hw_toeplitz(hw->rss_key, in, n);
+}
+
+/*
+ * Runs in the sender's TX engine. Returns the channel the frame was steered
+ * to (also when it was dropped there).
+ */
+static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
+					u32 len)
+{
+	struct loopnic_hw_ch *ch;
 	struct loopnic_rx_wqe *wqe;
-	u32 pc;
+	struct loopnic_hw_q *rq;
+	unsigned int ix;
+	u32 hash, pc;
+	u8 type;
+
+	hash = loopnic_hw_rss_hash(hw, frame, len, &type);
+	ix = READ_ONCE(hw->rss_indir[hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
+	ch = &hw->ch[ix];
+	rq = &ch->q[LOOPNIC_Q_RQ];
 
 	spin_lock(&ch->rx_lock);
 	if (!ch->rx_on) {
@@ -39,38 +137,72 @@ static void loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame, u32 len)
 	}
 
 	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
-	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0);
+	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0, hash, type);
 	rq->ctr++;
 out:
 	spin_unlock(&ch->rx_lock);
+	return ix;
 }
 
-/* Returns false if the frame went nowhere (no cable). */
-bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len)
+/*
+ * Sets the bit of the peer's channel the frame was steered to in @rx_chs.
+ * The peer's hold is tested under the same RCU read section as the
+ * delivery: loopnic_hw_rx_hold() waits for that section to end.
+ */
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
+					  u32 len, unsigned long *rx_chs)
 {
+	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw *peer;
-	bool sent = false;
 
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
-	if (peer) {
-		loopnic_hw_rx_frame(peer, frame, len);
-		sent = true;
-	} else {
+	if (!peer) {
 		atomic64_inc(&hw->tx_discards);
+		ret = LOOPNIC_WIRE_NO_CABLE;
+	} else if (READ_ONCE(peer->rx_hold)) {
+		ret = LOOPNIC_WIRE_HELD;
+	} else {
+		__set_bit(loopnic_hw_rx_frame(peer, frame, len), rx_chs);
 	}
 	rcu_read_unlock();
-	return sent;
+	return ret;
 }
 
-/* End of a TX batch: the peer's RX CQ may interrupt. */
-void loopnic_hw_wire_flush(struct loopnic_hw *hw)
+/*
+ * LOOPNIC_REG_RX_HOLD. Holding returns once no engine delivers to @hw any
+ * more; releasing restarts the engines that may have stopped on the hold
+ * (the port that sends to us, which may be @hw itself).
+ */
+void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold)
 {
 	struct loopnic_hw *peer;
+	unsigned int i;
+
+	WRITE_ONCE(hw->rx_hold, hold);
+	if (hold) {
+		synchronize_rcu();
+		return;
+	}
+	rcu_read_lock();
+	peer = rcu_dereference(hw->peer);
+	if (peer)
+		for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
+			if (READ_ONCE(peer->ch[i].tx_on))
+				queue_work(loopnic_hw_wq, &peer->ch[i].tx_work);
+	rcu_read_unlock();
+}
+
+/* End of a TX batch: the peer's RX CQs that got frames may interrupt. */
+void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs)
+{
+	struct loopnic_hw *peer;
+	unsigned int ix;
 
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
 	if (peer)
-		loopnic_hw_cq_event(&peer->ch[0], LOOPNIC_Q_RXCQ);
+		for_each_set_bit(ix, &rx_chs, LOOPNIC_HW_MAX_CHANNELS)
+			loopnic_hw_cq_event(&peer->ch[ix], LOOPNIC_Q_RXCQ);
 	rcu_read_unlock();
 }

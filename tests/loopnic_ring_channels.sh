@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Ring path with several combined channels: ethtool -l reports the NIC's
+# maximum and the port's count (one per online CPU by default, or the
+# channels= module parameter; loopnic_load.sh tests bad values); ethtool -S lists
+# mlx5's per-channel counters for each channel; UDP flows across a pair
+# are spread by the device's RSS over more than one RX queue, every
+# datagram is accounted for, and the per-channel counters sum to the
+# totals that ip -s link shows.
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+A=loopnic0
+B=loopnic1
+MAX_CH=8
+FLOWS=8 PER_FLOW=40 SIZE=200 PORT=9000
+N=$((FLOWS * PER_FLOW))
+# UDP datagram of SIZE bytes as a frame: Ethernet + IPv4 + UDP headers.
+FRAME=$((SIZE + 8 + 20 + 14))
+
+ktap_plan 7
+require_module
+
+# combined_of DEV NS max|cur: the Combined count of ethtool -l.
+combined_of()
+{
+	nsx "$2" ethtool -l "$1" | awk -v want="$3" '
+		/^Pre-set maximums/ { sect = "max" }
+		/^Current hardware settings/ { sect = "cur" }
+		$1 == "Combined:" && sect == want { print $2 }'
+}
+
+# channel_names N: the ring path's counter names with N channels.
+channel_names()
+{
+	local i
+	echo "rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops"
+	echo "rx_out_of_buffer rx_discards_phy tx_discards_phy"
+	for ((i = 0; i < $1; i++)); do
+		echo "rx${i}_packets rx${i}_bytes tx${i}_packets tx${i}_bytes"
+		echo "tx${i}_stopped tx${i}_wake tx${i}_doorbells ch${i}_events"
+		echo "ch${i}_poll ch${i}_arm ch${i}_irqs"
+	done
+}
+
+# ---- default channel count ---------------------------------------------
+
+must_load path=ring
+NCPU=$(nproc)
+DEF=$((NCPU < MAX_CH ? NCPU : MAX_CH))
+default_count()
+{
+	is_eq "ethtool -l $A maximum combined" $MAX_CH "$(combined_of $A '' max)" &&
+		is_eq "ethtool -l $A current combined (min(CPUs=$NCPU, $MAX_CH))" $DEF \
+			"$(combined_of $A '' cur)" &&
+		is_eq "$A real TX queues" $DEF "$(find /sys/class/net/$A/queues -name 'tx-*' | wc -l)" &&
+		is_eq "$A real RX queues" $DEF "$(find /sys/class/net/$A/queues -name 'rx-*' | wc -l)"
+}
+check "default: $DEF channels of $MAX_CH, as many TX and RX queues" default_count
+
+# ---- eight channels: RSS over UDP flows --------------------------------
+
+if ! load_module path=ring channels=$MAX_CH; then
+	diag "$LOAD_ERR"
+	die "insmod loopnic path=ring channels=$MAX_CH failed"
+fi
+check_eq "channels=$MAX_CH: ethtool -l current combined" $MAX_CH "$(combined_of $A '' cur)"
+check "ethtool -S lists the counters of $MAX_CH channels" counter_names_are $A "" "$(channel_names $MAX_CH)"
+
+pair_netns $A $B quiet
+
+STATS="rx_packets rx_bytes tx_packets tx_bytes rx_out_of_buffer rx_discards_phy rx_drops tx_drops"
+for ((i = 0; i < MAX_CH; i++)); do
+	STATS+=" rx${i}_packets rx${i}_bytes tx${i}_packets tx${i}_bytes"
+done
+declare -A base now
+wait_quiet $A "$NS_A"
+wait_quiet $B "$NS_B"
+snap_pair base "$STATS"
+
+READY=$(mktemp -u /tmp/lnt-ready.XXXXXX)
+on_exit rm -f "$READY"
+OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
+on_exit rm -f "$OUT"
+ip netns exec "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N 5 "$READY" >"$OUT" &
+RECV_PID=$!
+bg_track $RECV_PID
+wait_for 10 test -e "$READY" || die "UDP receiver did not start"
+SENT=$(ip netns exec "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT $FLOWS $PER_FLOW $SIZE)
+wait "$RECV_PID"
+GOT=$(cat "$OUT")
+wait_quiet $A "$NS_A" || diag "$A counters still moving"
+wait_quiet $B "$NS_B" || diag "$B counters still moving"
+snap_pair now "$STATS"
+diag "B: $(ethstats_all $B "$NS_B")"
+
+all_accounted()
+{
+	is_eq "datagrams sent" $N "$SENT" &&
+		is_eq "datagrams received" $N "$GOT" &&
+		is_eq "A.tx_packets delta" $N "$(delta A tx_packets)" &&
+		is_eq "B.rx_packets delta" $N "$(delta B rx_packets)" &&
+		is_eq "B.rx_bytes delta" $((N * FRAME)) "$(delta B rx_bytes)" &&
+		is_eq "B.rx_out_of_buffer" 0 "${now[B_rx_out_of_buffer]}" &&
+		is_eq "B.rx_discards_phy" 0 "${now[B_rx_discards_phy]}" &&
+		is_eq "B.rx_drops" 0 "${now[B_rx_drops]}" &&
+		is_eq "A.tx_drops" 0 "${now[A_tx_drops]}"
+}
+check "$FLOWS UDP flows x $PER_FLOW datagrams: all $N sent, received and counted, no drops" all_accounted
+
+spread()
+{
+	local i d used=0 list=""
+	for ((i = 0; i < MAX_CH; i++)); do
+		d=$(delta B rx${i}_packets)
+		list+=" rx$i=$d"
+		[ "$d" -gt 0 ] && used=$((used + 1))
+	done
+	echo "B per RX queue:$list"
+	is_ge "RX queues that got datagrams" 2 $used
+}
+check "RSS spread the $FLOWS flows over at least 2 of $B's RX queues" spread
+diag "$(spread)"
+
+# sums END: per-channel counters add up to the totals, for the whole life
+# of the port (not just this test's deltas).
+sums()
+{
+	local end=$1 s i sum rc=0
+	for s in rx_packets rx_bytes tx_packets tx_bytes; do
+		sum=0
+		for ((i = 0; i < MAX_CH; i++)); do
+			sum=$((sum + now[${end}_${s%%_*}${i}_${s#*_}]))
+		done
+		is_eq "$end: sum of ${s%%_*}N_${s#*_}" "${now[${end}_$s]}" $sum || rc=1
+	done
+	return $rc
+}
+ip_agrees()
+{
+	local end=$1 dev=$2 ns=$3 s d f rc=0
+	for s in rx_packets rx_bytes tx_packets tx_bytes; do
+		d=${s%%_*} f=${s#*_}
+		is_eq "$dev ip -s link ${d^^} $f" "${now[${end}_$s]}" \
+			"$(ipstat "$dev" "${d^^}" "$f" "$ns")" || rc=1
+	done
+	return $rc
+}
+both_sum()
+{
+	sums A && sums B && ip_agrees A $A "$NS_A" && ip_agrees B $B "$NS_B"
+}
+check "per-channel counters sum to the totals; ip -s link agrees" both_sum
+
+rmmod_clean()
+{
+	timeout 60 rmmod loopnic && ! module_loaded
+}
+check "rmmod with $MAX_CH channels per port is clean" rmmod_clean

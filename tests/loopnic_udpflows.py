@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# UDP flows with exact accounting (for the ring path's RSS tests).
+#
+# Usage: loopnic_udpflows.py recv PORT EXPECT IDLE_S READY_FILE
+#            prints the number of datagrams received: stops at EXPECT, or
+#            after IDLE_S seconds without one; creates READY_FILE once bound.
+#        loopnic_udpflows.py send DST PORT FLOWS COUNT SIZE
+#            COUNT datagrams of SIZE bytes on each of FLOWS flows (source
+#            ports 20001..), round robin; prints the number sent.
+
+import socket
+import sys
+import time
+
+
+def recv(port, expect, idle, ready):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Root may exceed rmem_max: no datagram may be lost to a slow reader.
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+    s.bind(('0.0.0.0', port))
+    s.settimeout(idle)
+    open(ready, 'w').close()
+    n = 0
+    while n < expect:
+        try:
+            s.recv(65536)
+        except socket.timeout:
+            break
+        n += 1
+    print(n)
+
+
+def send(dst, port, flows, count, size):
+    socks = []
+    for i in range(flows):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(('0.0.0.0', 20001 + i))
+        socks.append(s)
+    data = b'x' * size
+    n = 0
+    for _ in range(count):
+        for s in socks:
+            s.sendto(data, (dst, port))
+            n += 1
+        # Paced, so neither the RX ring nor the qdisc overflows under TCG.
+        time.sleep(0.002)
+    print(n)
+
+
+if sys.argv[1] == 'recv':
+    recv(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
+else:
+    send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+         int(sys.argv[6]))
