@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 
 #include "device.h"
+#include "../trace.h"
 
 #define LOOPNIC_HW_IRQ_PENDING	0
 
@@ -66,6 +67,7 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 
 	atomic_inc(&ch->irq_busy);
 	atomic64_inc(&ch->irqs);
+	trace_loopnic_hw_irq(&ch->hw->pdev->dev, ch->idx, cpu);
 	if (cpu == smp_processor_id() || !cpu_online(cpu) ||
 	    smp_call_function_single_async(cpu, &ch->irq_csd))
 		irq_work_queue(&ch->irq_work);

@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "device.h"
+#include "../trace.h"
 
 /* Runs in the sender's TX engine; the receiving channel is always ch0 (no RSS yet). */
 static void loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame, u32 len)
@@ -20,25 +21,31 @@ static void loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame, u32 len)
 
 	spin_lock(&ch->rx_lock);
 	if (!ch->rx_on) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_WIRE_RQ_OFF);
 		atomic64_inc(&hw->rx_discards);
 		goto out;
 	}
 
 	pc = READ_ONCE(rq->db);
 	if (rq->ctr == pc) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_WIRE_NO_BUFFER);
 		atomic64_inc(&hw->rx_out_of_buffer);
 		goto out;
 	}
 	/* The WQE is read only after the doorbell that posted it. */
 	dma_rmb();
 	wqe = (struct loopnic_rx_wqe *)rq->va + (rq->ctr & rq->mask);
+	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, 1,
+				   le32_to_cpu(wqe->len));
 	if (len > le32_to_cpu(wqe->len)) {
 		/* Multi-buffer frames are not supported: the buffer stays posted. */
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_WIRE_TOO_LONG);
 		atomic64_inc(&hw->rx_discards);
 		goto out;
 	}
 
 	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
+	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_WIRE_DELIVERED);
 	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0);
 	rq->ctr++;
 out:
@@ -57,6 +64,7 @@ bool loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame, u32 len)
 		loopnic_hw_rx_frame(peer, frame, len);
 		sent = true;
 	} else {
+		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_WIRE_NO_CABLE);
 		atomic64_inc(&hw->tx_discards);
 	}
 	rcu_read_unlock();
