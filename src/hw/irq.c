@@ -75,7 +75,13 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 
 static bool loopnic_hw_cq_fire(struct loopnic_hw_ch *ch, struct loopnic_hw_q *cq)
 {
-	if (!cq->armed || READ_ONCE(cq->ctr) == cq->arm_ci)
+	/*
+	 * Fire once an entry at or past arm_ci is written: the producer
+	 * counter is past arm_ci, wrap-safe. Not just "differs": the driver
+	 * may consume a CQE as soon as its owner bit flips, before ctr moves,
+	 * and arm one ahead of ctr; that must not interrupt.
+	 */
+	if (!cq->armed || (s32)(READ_ONCE(cq->ctr) - cq->arm_ci) <= 0)
 		return false;
 	cq->armed = false;
 	loopnic_hw_irq_raise(ch);
