@@ -17,6 +17,7 @@
 #include <linux/skbuff.h>
 
 #include "loopnic.h"
+#include "trace.h"
 
 struct loopnic_backlog {
 	struct napi_struct napi;
@@ -49,10 +50,12 @@ static int loopnic_backlog_poll(struct napi_struct *napi, int budget)
 
 		/* eth_type_trans() pulled the header; count the frame as sent. */
 		loopnic_count_frame(port, LOOPNIC_RX_PACKETS, skb->len + ETH_HLEN);
+		trace_loopnic_rx(napi->dev, skb, LOOPNIC_PATH_BACKLOG, smp_processor_id());
 		napi_gro_receive(napi, skb);
 		work++;
 	}
 
+	trace_loopnic_backlog_poll(napi->dev, smp_processor_id(), work, budget);
 	if (work < budget)
 		napi_complete_done(napi, work);
 
@@ -156,6 +159,8 @@ void loopnic_backlog_enqueue(struct loopnic_port *port, struct sk_buff *skb)
 	}
 	spin_unlock_irqrestore(&bl->input.lock, flags);
 
+	trace_loopnic_backlog_enqueue(port->dev, skb_queue_len_lockless(&bl->input),
+				      loopnic_backlog_len, queued);
 	if (likely(queued)) {
 		napi_schedule(&bl->napi);
 		return;

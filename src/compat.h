@@ -92,4 +92,16 @@ static inline int loopnic_set_rxfh_compat(struct net_device *dev,
 }
 #endif
 
+/*
+ * 6.10 dropped __assign_str()'s source argument, which now comes from the
+ * field's __string() ("tracing/treewide: Remove second parameter of
+ * __assign_str()"). The preprocessor cannot see a macro's arity, so Kbuild
+ * looks at the kernel's definition and defines LOOPNIC_ASSIGN_STR_SRC.
+ */
+#ifdef LOOPNIC_ASSIGN_STR_SRC
+#define loopnic_assign_str(dst, src)	__assign_str(dst, src)
+#else
+#define loopnic_assign_str(dst, src)	__assign_str(dst)
+#endif
+
 #endif /* LOOPNIC_COMPAT_H */

@@ -9,6 +9,7 @@
 
 #include "compat.h"
 #include "loopnic.h"
+#include "trace.h"
 
 /* As veth: frames never leave memory, so every offload is free to claim. */
 #define LOOPNIC_FEATURES (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
@@ -79,6 +80,7 @@ static netdev_tx_t loopnic_start_xmit(struct sk_buff *skb, struct net_device *de
 {
 	struct loopnic_port *port = netdev_priv(dev);
 
+	trace_loopnic_xmit(dev, skb, port->path);
 	if (port->path == LOOPNIC_PATH_RING)
 		return loopnic_en_xmit(skb, dev);
 	return loopnic_xmit(skb, dev);

@@ -12,6 +12,7 @@
 #include <linux/topology.h>
 
 #include "en.h"
+#include "../trace.h"
 
 int loopnic_cq_alloc(struct loopnic_channel *ch, struct loopnic_cq *cq,
 		     unsigned int size)
@@ -63,6 +64,7 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	busy |= work == budget;
 	loopnic_post_rx_wqes(ch);
 
+	trace_loopnic_napi_poll(ch->netdev, ch->ix, busy ? budget : work, budget);
 	if (busy)
 		return budget;
 	if (unlikely(!napi_complete_done(napi, work)))

@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 
 #include "en.h"
+#include "../trace.h"
 
 int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 {
@@ -186,6 +187,7 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		skb_record_rx_queue(skb, ch->ix);
 		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
 				    len);
+		trace_loopnic_rx(ch->netdev, skb, LOOPNIC_PATH_RING, ch->ix);
 		napi_gro_receive(&ch->napi, skb);
 	}
 	return work;

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 
 #include "device.h"
+#include "../trace.h"
 
 struct workqueue_struct *loopnic_hw_wq;
 
@@ -174,6 +175,7 @@ static void loopnic_hw_q_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q
 			q->log_sz = val;
 		break;
 	case LOOPNIC_Q_DB:
+		trace_loopnic_hw_doorbell(&ch->hw->pdev->dev, ch->idx, qi, val);
 		if (qi == LOOPNIC_Q_TXCQ || qi == LOOPNIC_Q_RXCQ) {
 			loopnic_hw_cq_arm(ch, qi, val);
 			break;

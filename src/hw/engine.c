@@ -12,6 +12,7 @@
 
 #include "../compat.h"
 #include "device.h"
+#include "../trace.h"
 
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
@@ -28,6 +29,8 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 	/* The buffer and the CQE body are visible before the CQE is the driver's. */
 	dma_wmb();
 	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);
+	trace_loopnic_hw_cqe(&ch->hw->pdev->dev, ch->idx, qi, cq->ctr, wqe_counter,
+			     byte_cnt, flags);
 	WRITE_ONCE(cq->ctr, cq->ctr + 1);
 }
 
@@ -119,6 +122,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
 		if (!n)
 			break;
+		trace_loopnic_hw_wqe_fetch(&ch->hw->pdev->dev, ch->idx, LOOPNIC_Q_SQ,
+					   sq->ctr, n, len);
 		/* Held: releasing the hold requeues us, and we gather it again. */
 		if (!err && loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs) ==
 			    LOOPNIC_WIRE_HELD) {

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 
 #include "device.h"
+#include "../trace.h"
 
 #define LOOPNIC_HW_IRQ_PENDING	0
 
@@ -66,6 +67,7 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 
 	atomic_inc(&ch->irq_busy);
 	atomic64_inc(&ch->irqs);
+	trace_loopnic_hw_irq(&ch->hw->pdev->dev, ch->idx, cpu);
 	if (cpu == smp_processor_id() || !cpu_online(cpu) ||
 	    smp_call_function_single_async(cpu, &ch->irq_csd))
 		irq_work_queue(&ch->irq_work);
@@ -73,7 +75,13 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 
 static bool loopnic_hw_cq_fire(struct loopnic_hw_ch *ch, struct loopnic_hw_q *cq)
 {
-	if (!cq->armed || READ_ONCE(cq->ctr) == cq->arm_ci)
+	/*
+	 * Fire once an entry at or past arm_ci is written: the producer
+	 * counter is past arm_ci, wrap-safe. Not just "differs": the driver
+	 * may consume a CQE as soon as its owner bit flips, before ctr moves,
+	 * and arm one ahead of ctr; that must not interrupt.
+	 */
+	if (!cq->armed || (s32)(READ_ONCE(cq->ctr) - cq->arm_ci) <= 0)
 		return false;
 	cq->armed = false;
 	loopnic_hw_irq_raise(ch);

@@ -16,6 +16,7 @@
 
 #include "../compat.h"
 #include "device.h"
+#include "../trace.h"
 
 /*
  * Toeplitz over @len bytes of @in: every set input bit XORs in the 32 key
@@ -118,25 +119,31 @@ static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 
 	spin_lock(&ch->rx_lock);
 	if (!ch->rx_on) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_RQ_OFF);
 		atomic64_inc(&hw->rx_discards);
 		goto out;
 	}
 
 	pc = READ_ONCE(rq->db);
 	if (rq->ctr == pc) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_NO_BUFFER);
 		atomic64_inc(&hw->rx_out_of_buffer);
 		goto out;
 	}
 	/* The WQE is read only after the doorbell that posted it. */
 	dma_rmb();
 	wqe = (struct loopnic_rx_wqe *)rq->va + (rq->ctr & rq->mask);
+	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, 1,
+				   le32_to_cpu(wqe->len));
 	if (len > le32_to_cpu(wqe->len)) {
 		/* Multi-buffer frames are not supported: the buffer stays posted. */
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_TOO_LONG);
 		atomic64_inc(&hw->rx_discards);
 		goto out;
 	}
 
 	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
+	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0, hash, type);
 	rq->ctr++;
 out:
@@ -158,9 +165,11 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
 	if (!peer) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_NO_CABLE);
 		atomic64_inc(&hw->tx_discards);
 		ret = LOOPNIC_WIRE_NO_CABLE;
 	} else if (READ_ONCE(peer->rx_hold)) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_HELD);
 		ret = LOOPNIC_WIRE_HELD;
 	} else {
 		__set_bit(loopnic_hw_rx_frame(peer, frame, len), rx_chs);
