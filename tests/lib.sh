@@ -527,6 +527,14 @@ ipstat()
 		END { exit !found }'
 }
 
+# proc_rx_drop DEV [NS]: the RX "drop" column of /proc/net/dev.
+proc_rx_drop()
+{
+	# "%6s:%8llu": a wide byte count touches the colon.
+	nsx "${2:-}" cat /proc/net/dev | sed 's/:/ /' |
+		awk -v d="$1" '$1 == d { print $5; f = 1 } END { exit !f }'
+}
+
 # Poll a counter until two reads 0.3 s apart agree (NAPI may still be
 # draining after the sender returned).
 wait_quiet()

@@ -33,7 +33,7 @@ rx_out_of_buffer rx_discards_phy tx_discards_phy rx0_packets rx0_bytes
 tx0_packets tx0_bytes tx0_stopped tx0_wake tx0_doorbells ch0_events ch0_poll
 ch0_arm ch0_irqs"
 
-ktap_plan 16
+ktap_plan 18
 require_module
 
 frame() { echo $(($1 + 8 + 20 + 14)); }
@@ -175,15 +175,21 @@ must ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=0
 # Frames for a host that does not exist, sent to B's MAC: one way only.
 must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
 check "ping over a $RQ_SMALL-entry RX ring" ping_ok "$NS_A" 10.10.0.2 3
-wait_quiet $A "$NS_A"
-wait_quiet $B "$NS_B"
-must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
-snap_pair base "$RING_STATS"
-nsx "$NS_A" ping -q -n -c $N_OOB -i 0.02 -W 1 10.10.0.3 >/dev/null 2>&1
-wait_quiet $A "$NS_A" || diag "$A counters still moving"
-wait_quiet $B "$NS_B" || diag "$B counters still moving"
-snap_pair now "$RING_STATS"
-diag "after: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
+# burst: $N_OOB frames A -> B while B's driver posts no new RX buffers;
+# the counters before and after go into base and now.
+burst()
+{
+	wait_quiet $A "$NS_A"
+	wait_quiet $B "$NS_B"
+	must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
+	snap_pair base "$RING_STATS"
+	nsx "$NS_A" ping -q -n -c $N_OOB -i 0.02 -W 1 10.10.0.3 >/dev/null 2>&1
+	wait_quiet $A "$NS_A" || diag "$A counters still moving"
+	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	snap_pair now "$RING_STATS"
+	diag "after: $(ethstats_all $A "$NS_A")| $(ethstats_all $B "$NS_B")"
+}
+burst
 
 oob()
 {
@@ -194,12 +200,33 @@ oob()
 	is_eq "B ip -s link RX missed" "${now[B_rx_out_of_buffer]}" \
 		"$(ipstat $B RX missed "$NS_B")" || rc=1
 	is_eq "B ip -s link RX dropped" 0 "$(ipstat $B RX dropped "$NS_B")" || rc=1
+	# /proc/net/dev's "drop" is rx_dropped + rx_missed_errors.
+	is_eq "B /proc/net/dev RX drop" "${now[B_rx_out_of_buffer]}" "$(proc_rx_drop $B "$NS_B")" || rc=1
 	return $rc
 }
 check "$N_OOB frames into $RQ_SMALL RX buffers: $RQ_SMALL received, $((N_OOB - RQ_SMALL)) rx_out_of_buffer (RX missed)" oob
 
 must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
 check "RX ring refilled once rx_no_refill is off: pings answered" ping_ok "$NS_A" 10.10.0.2 3
+
+# The cure (seed 003): a ring that holds the whole burst while the driver
+# does not refill. ethtool -G applies while the port is up.
+rx_ring_size()
+{
+	nsx "$2" ethtool -g "$1" | awk '/^Current/ { c = 1 } c && $1 == "RX:" { print $2; exit }'
+}
+must ip netns exec "$NS_B" ethtool -G $B rx 4096
+check "ethtool -G $B rx 4096 applied live" is_eq "$B RX ring" 4096 "$(rx_ring_size $B "$NS_B")"
+burst
+must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
+cured()
+{
+	local rc=0
+	is_eq "B.rx0_packets delta" $N_OOB "$(delta B rx0_packets)" || rc=1
+	is_eq "B.rx_out_of_buffer delta" 0 "$(delta B rx_out_of_buffer)" || rc=1
+	return $rc
+}
+check "the same $N_OOB frames into 4096 RX buffers: all received, none missed" cured
 
 # ---- part 3: rmmod under a flood ---------------------------------------
 
