@@ -104,11 +104,16 @@ reconfig_all()
 	done
 	return $rc
 }
+T0=$SECONDS
 check "${#STEPS[@]} live -L/-G changes on both ends during the pings" reconfig_all
-REACHED=$(grep -c . "$PING_OUT")
+# ping -q prints its statistics only when done.
+if grep -q 'packets transmitted' "$PING_OUT"; then
+	diag "the pings ended before the last change ($((SECONDS - T0)) s of changes)"
+else
+	diag "all changes made within $((SECONDS - T0)) s, the pings still running"
+fi
 wait "$PING_PID"
 diag "$(cat "$PING_OUT")"
-[ "$REACHED" -eq 0 ] || diag "ping finished before the changes did"
 
 no_loss()
 {
