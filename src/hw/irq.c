@@ -6,7 +6,8 @@
  * and raises the vector. The message lands in hard-IRQ context on the CPU
  * the vector targets: an IPI (smp_call_function_single_async) when that is
  * another CPU, a self-IPI (irq_work) when it is this one. irq_work_queue_on()
- * would do both but is not exported to modules.
+ * would do both but is not exported to modules. On PREEMPT_RT the IPI is
+ * followed by a self-IPI on the target CPU (see loopnic_hw_irq_csd_fn()).
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -44,7 +45,17 @@ static void loopnic_hw_irq_work_fn(struct irq_work *work)
 
 static void loopnic_hw_irq_csd_fn(void *info)
 {
-	loopnic_hw_irq_deliver(info);
+	struct loopnic_hw_ch *ch = info;
+
+	/*
+	 * An IPI's function may run from the idle loop's queue flush, where
+	 * PREEMPT_RT forbids raising a softirq (the handler schedules NAPI):
+	 * there, go on with a self-IPI, whose handler is a real hard IRQ.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		irq_work_queue(&ch->irq_work);
+	else
+		loopnic_hw_irq_deliver(ch);
 }
 
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch)
