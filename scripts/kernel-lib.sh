@@ -12,28 +12,27 @@ kernel_registered()
 	echo "${LOOPNIC_CACHE:-/var/cache/loopnic}/kernels/$1"
 }
 
-kernel_image()
+# kernel_file KVER NAME FALLBACK: the registered kernel's NAME, else FALLBACK
+kernel_file()
 {
 	local reg
 
 	reg=$(kernel_registered "$1")
-	if [ -e "$reg/vmlinuz" ]; then
-		echo "$reg/vmlinuz"
+	if [ -e "$reg/$2" ]; then
+		echo "$reg/$2"
 	else
-		echo "/boot/vmlinuz-$1"
+		echo "$3"
 	fi
+}
+
+kernel_image()
+{
+	kernel_file "$1" vmlinuz "/boot/vmlinuz-$1"
 }
 
 kernel_build()
 {
-	local reg
-
-	reg=$(kernel_registered "$1")
-	if [ -e "$reg/build" ]; then
-		echo "$reg/build"
-	else
-		echo "/lib/modules/$1/build"
-	fi
+	kernel_file "$1" build "/lib/modules/$1/build"
 }
 
 # kvm or tcg: KVM only where it can run a guest. A /dev/kvm we can open is
