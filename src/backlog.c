@@ -58,6 +58,8 @@ static int loopnic_backlog_poll(struct napi_struct *napi, int budget)
 	trace_loopnic_backlog_poll(napi->dev, smp_processor_id(), work, budget);
 	if (work < budget)
 		napi_complete_done(napi, work);
+	else
+		loopnic_count(port, LOOPNIC_BACKLOG_BUDGET_EXHAUSTED, 1);
 
 	return work;
 }

@@ -18,6 +18,7 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_TX_BYTES]		= "tx_bytes",
 	[LOOPNIC_BACKLOG_POLLS]		= "backlog_polls",
 	[LOOPNIC_BACKLOG_DROPS]		= "backlog_drops",
+	[LOOPNIC_BACKLOG_BUDGET_EXHAUSTED] = "backlog_budget_exhausted",
 	[LOOPNIC_TX_DROPS]		= "tx_drops",
 	[LOOPNIC_RX_DROPS]		= "rx_drops",
 	[LOOPNIC_RX_OUT_OF_BUFFER]	= "rx_out_of_buffer",
@@ -36,6 +37,7 @@ static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
 	[LOOPNIC_CHSTAT_TX_DOORBELLS]	= { "tx", "doorbells" },
 	[LOOPNIC_CHSTAT_EVENTS]		= { "ch", "events" },
 	[LOOPNIC_CHSTAT_POLL]		= { "ch", "poll" },
+	[LOOPNIC_CHSTAT_BUDGET_EXHAUSTED]	= { "ch", "budget_exhausted" },
 	[LOOPNIC_CHSTAT_ARM]		= { "ch", "arm" },
 	[LOOPNIC_CHSTAT_IRQS]		= { "ch", "irqs" },
 };
@@ -43,7 +45,7 @@ static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
 static const u8 loopnic_backlog_counters[] = {
 	LOOPNIC_RX_PACKETS, LOOPNIC_RX_BYTES, LOOPNIC_TX_PACKETS,
 	LOOPNIC_TX_BYTES, LOOPNIC_BACKLOG_POLLS, LOOPNIC_BACKLOG_DROPS,
-	LOOPNIC_TX_DROPS,
+	LOOPNIC_TX_DROPS, LOOPNIC_BACKLOG_BUDGET_EXHAUSTED,
 };
 
 /* Followed by the per-channel blocks. */

@@ -32,6 +32,7 @@ enum loopnic_ch_counter {
 	LOOPNIC_CHSTAT_TX_DOORBELLS,
 	LOOPNIC_CHSTAT_EVENTS,
 	LOOPNIC_CHSTAT_POLL,
+	LOOPNIC_CHSTAT_BUDGET_EXHAUSTED,
 	LOOPNIC_CHSTAT_ARM,
 	/* Read from the device's registers. */
 	LOOPNIC_CHSTAT_IRQS,
@@ -49,6 +50,7 @@ enum loopnic_counter {
 	LOOPNIC_TX_BYTES,
 	LOOPNIC_BACKLOG_POLLS,
 	LOOPNIC_BACKLOG_DROPS,
+	LOOPNIC_BACKLOG_BUDGET_EXHAUSTED,
 	LOOPNIC_TX_DROPS,
 	/* Ring path: the totals above are summed from the per-channel ones. */
 	LOOPNIC_RX_DROPS,

@@ -607,3 +607,97 @@ ping_count()
 	out=$(nsx "$ns" ping -q -n -c "$count" -i 0.2 -W 1 "$@" "$dst" 2>&1)
 	sed -n 's/.* \([0-9]*\) \(packets \)\{0,1\}received.*/\1/p' <<<"$out"
 }
+
+# ---- tracepoints --------------------------------------------------------
+
+TRACEFS=/sys/kernel/tracing
+# What traced() captured, for ev_count().
+TRACE_OUT=""
+
+# require_tracefs: skip the test without tracefs; else prepare TRACE_OUT and
+# leave the events off and the buffer empty at exit.
+require_tracefs()
+{
+	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
+	[ -d $TRACEFS/events ] || skip_all "no tracefs (CONFIG_TRACING) at $TRACEFS"
+	TRACE_OUT=/tmp/$TEST_NAME.$$.trace
+	on_exit "rm -f $TRACE_OUT"
+	on_exit "echo 0 > $TRACEFS/events/loopnic/enable; echo > $TRACEFS/trace"
+}
+
+# traced CMD...: capture into $TRACE_OUT the loopnic events CMD causes: all
+# of them, or those named in $TRACE_EVENTS. Fails if the buffer overran, so
+# a count taken from it is exact.
+traced()
+{
+	local e rc
+	echo 0 > $TRACEFS/events/loopnic/enable || return 1
+	echo > $TRACEFS/trace
+	if [ -n "${TRACE_EVENTS:-}" ]; then
+		for e in $TRACE_EVENTS; do
+			echo 1 > "$TRACEFS/events/loopnic/$e/enable" || return 1
+		done
+	else
+		echo 1 > $TRACEFS/events/loopnic/enable || return 1
+	fi
+	"$@"
+	rc=$?
+	echo 0 > $TRACEFS/events/loopnic/enable
+	if grep -q 'LOST [0-9]* EVENTS' $TRACEFS/trace; then
+		echo "the trace buffer overran: events were lost"
+		return 1
+	fi
+	grep -E ' loopnic_[a-z_]+: ' $TRACEFS/trace > "$TRACE_OUT"
+	return $rc
+}
+
+# ev_count EVENT [KEY=VALUE...]: events EVENT in $TRACE_OUT whose fields
+# match all KEY=VALUE; KEY<=VALUE and KEY>=VALUE compare numerically (VALUE
+# may name another field), KEY~REGEX matches an extended regex. The task
+# that ran the event is the field "task" (its comm, without the pid).
+ev_count()
+{
+	local ev=$1
+	shift
+	awk -v ev="$ev:" -v want="$*" '
+		BEGIN { nw = split(want, w, " ") }
+		{
+			for (i = 1; i <= NF && $i != ev; i++)
+				;
+			if (i > NF)
+				next
+			split("", f)
+			f["task"] = $1
+			sub(/-[0-9]+$/, "", f["task"])
+			for (i++; i <= NF; i++) {
+				eq = index($i, "=")
+				if (eq)
+					f[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+			}
+			for (k = 1; k <= nw; k++) {
+				if (match(w[k], /~/)) {
+					key = substr(w[k], 1, RSTART - 1)
+					if (f[key] !~ substr(w[k], RSTART + 1))
+						next
+				} else if (match(w[k], /<=|>=/)) {
+					key = substr(w[k], 1, RSTART - 1)
+					op = substr(w[k], RSTART, 2)
+					val = substr(w[k], RSTART + 2)
+					if (!(key in f))
+						next
+					if (val !~ /^[0-9]+$/)
+						val = f[val]
+					if (op == "<=" && f[key] + 0 > val + 0)
+						next
+					if (op == ">=" && f[key] + 0 < val + 0)
+						next
+				} else {
+					eq = index(w[k], "=")
+					if (f[substr(w[k], 1, eq - 1)] != substr(w[k], eq + 1))
+						next
+				}
+			}
+			n++
+		}
+		END { print n + 0 }' "$TRACE_OUT"
+}

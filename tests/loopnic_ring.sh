@@ -31,7 +31,7 @@ RQ_SMALL=16 N_OOB=30
 RING_STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
 rx_out_of_buffer rx_discards_phy tx_discards_phy rx0_packets rx0_bytes
 tx0_packets tx0_bytes tx0_stopped tx0_wake tx0_doorbells ch0_events ch0_poll
-ch0_arm ch0_irqs"
+ch0_budget_exhausted ch0_arm ch0_irqs"
 
 ktap_plan 18
 require_module

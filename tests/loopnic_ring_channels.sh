@@ -41,7 +41,7 @@ channel_names()
 	for ((i = 0; i < $1; i++)); do
 		echo "rx${i}_packets rx${i}_bytes tx${i}_packets tx${i}_bytes"
 		echo "tx${i}_stopped tx${i}_wake tx${i}_doorbells ch${i}_events"
-		echo "ch${i}_poll ch${i}_arm ch${i}_irqs"
+		echo "ch${i}_poll ch${i}_budget_exhausted ch${i}_arm ch${i}_irqs"
 	done
 }
 

@@ -13,76 +13,17 @@ source "$(dirname "$0")/lib.sh"
 ktap_plan 29
 require_module
 
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
-[ -d $T/events ] || skip_all "no tracefs (CONFIG_TRACING) at $T"
+require_tracefs
+T=$TRACEFS
 
 N=5
 # An ICMP echo with ping's 56 bytes of data: 14 + 20 + 8 + 56 on the wire.
 LEN=98
-OUT=/tmp/$TEST_NAME.$$.trace
-on_exit "rm -f $OUT"
-on_exit "echo 0 > $T/events/loopnic/enable; echo > $T/trace"
+OUT=$TRACE_OUT
 
 EVENTS="loopnic_xmit loopnic_backlog_enqueue loopnic_backlog_poll loopnic_napi_poll
 	loopnic_rx loopnic_hw_doorbell loopnic_hw_wqe_fetch loopnic_hw_wire
 	loopnic_hw_cqe loopnic_hw_irq"
-
-# Capture the loopnic events of CMD into $OUT.
-traced()
-{
-	echo 0 > $T/events/loopnic/enable || return 1
-	echo > $T/trace
-	echo 1 > $T/events/loopnic/enable || return 1
-	"$@"
-	local rc=$?
-	echo 0 > $T/events/loopnic/enable
-	grep -E ' loopnic_[a-z_]+: ' $T/trace > "$OUT"
-	return $rc
-}
-
-# ev_count EVENT [KEY=VALUE...]: events EVENT in $OUT whose fields match all
-# KEY=VALUE; KEY<=VALUE and KEY>=VALUE compare numerically.
-ev_count()
-{
-	local ev=$1
-	shift
-	awk -v ev="$ev:" -v want="$*" '
-		BEGIN { nw = split(want, w, " ") }
-		{
-			for (i = 1; i <= NF && $i != ev; i++)
-				;
-			if (i > NF)
-				next
-			split("", f)
-			for (i++; i <= NF; i++) {
-				eq = index($i, "=")
-				if (eq)
-					f[substr($i, 1, eq - 1)] = substr($i, eq + 1)
-			}
-			for (k = 1; k <= nw; k++) {
-				if (match(w[k], /<=|>=/)) {
-					key = substr(w[k], 1, RSTART - 1)
-					op = substr(w[k], RSTART, 2)
-					val = substr(w[k], RSTART + 2)
-					if (!(key in f))
-						next
-					if (val !~ /^[0-9]+$/)
-						val = f[val]
-					if (op == "<=" && f[key] + 0 > val + 0)
-						next
-					if (op == ">=" && f[key] + 0 < val + 0)
-						next
-				} else {
-					eq = index(w[k], "=")
-					if (f[substr(w[k], 1, eq - 1)] != substr(w[k], eq + 1))
-						next
-				}
-			}
-			n++
-		}
-		END { print n + 0 }' "$OUT"
-}
 
 # at_least MIN EVENT [KEY=VALUE...]
 at_least()

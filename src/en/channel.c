@@ -65,8 +65,11 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	loopnic_post_rx_wqes(ch);
 
 	trace_loopnic_napi_poll(ch->netdev, ch->ix, busy ? budget : work, budget);
-	if (busy)
+	if (busy) {
+		/* net_rx_action() polls us again, here or in ksoftirqd. */
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_BUDGET_EXHAUSTED, 1);
 		return budget;
+	}
 	if (unlikely(!napi_complete_done(napi, work)))
 		return work;
 
