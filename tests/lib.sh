@@ -654,7 +654,8 @@ traced()
 # ev_count EVENT [KEY=VALUE...]: events EVENT in $TRACE_OUT whose fields
 # match all KEY=VALUE; KEY<=VALUE and KEY>=VALUE compare numerically (VALUE
 # may name another field), KEY~REGEX matches an extended regex. The task
-# that ran the event is the field "task" (its comm, without the pid).
+# that ran the event is the field "task" (its comm, without the pid), the
+# CPU it ran on "on_cpu".
 ev_count()
 {
 	local ev=$1
@@ -669,6 +670,7 @@ ev_count()
 			split("", f)
 			f["task"] = $1
 			sub(/-[0-9]+$/, "", f["task"])
+			f["on_cpu"] = substr($2, 2, length($2) - 2) + 0
 			for (i++; i <= NF; i++) {
 				eq = index($i, "=")
 				if (eq)

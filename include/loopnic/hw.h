@@ -116,7 +116,8 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_CH(ch)		(0x1000 + (ch) * 0x100)
 /* Channel block. */
 #define LOOPNIC_CH_CTRL			0x00	/* rw: LOOPNIC_CH_CTRL_EN */
-#define LOOPNIC_CH_IRQ_CPU		0x08	/* rw: CPU the vector targets */
+/* ro: the CPU the vector's message targets, set through its IRQ affinity */
+#define LOOPNIC_CH_IRQ_CPU		0x08
 #define LOOPNIC_CH_IRQS			0x10	/* ro: interrupts raised */
 #define LOOPNIC_CH_CTRL_EN		BIT(0)
 
@@ -144,8 +145,8 @@ enum loopnic_hw_queue {
 
 /*
  * The bus: how the driver finds the device, maps memory for it and
- * receives its interrupts (the equivalent of probe, pci_iomap and
- * request_irq). Everything else goes through the registers.
+ * learns its interrupts (the equivalent of probe, pci_iomap and
+ * pci_irq_vector). Everything else goes through the registers.
  */
 struct loopnic_hw;
 
@@ -158,12 +159,12 @@ void loopnic_hw_connect(struct loopnic_hw *a, struct loopnic_hw *b);
 u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg);
 void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 
-/* Vector @vec is channel @vec's; the handler runs in hard-IRQ context. */
-typedef irqreturn_t (*loopnic_hw_irq_handler_t)(int vec, void *data);
-int loopnic_hw_request_irq(struct loopnic_hw *hw, int vec,
-			   loopnic_hw_irq_handler_t handler, void *data);
-/* Returns once no handler of @vec runs or can run any more. */
-void loopnic_hw_free_irq(struct loopnic_hw *hw, int vec);
+/*
+ * The Linux IRQ number of MSI-X vector @vec, channel @vec's, for
+ * request_irq(); its affinity (/proc/irq/N/smp_affinity) picks the CPU the
+ * message lands on. Valid while the device exists.
+ */
+int loopnic_hw_irq_vector(struct loopnic_hw *hw, unsigned int vec);
 
 int loopnic_hw_module_init(void);
 void loopnic_hw_module_exit(void);

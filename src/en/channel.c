@@ -7,6 +7,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/ethtool.h>
+#include <linux/interrupt.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -80,8 +81,8 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	return work;
 }
 
-/* Hard-IRQ context, on ch->cpu. */
-static irqreturn_t loopnic_ch_irq(int vec, void *data)
+/* Hard-IRQ context (an IRQ thread on PREEMPT_RT), on the vector's CPU. */
+static irqreturn_t loopnic_ch_irq(int irq, void *data)
 {
 	struct loopnic_channel *ch = data;
 
@@ -103,8 +104,29 @@ static void loopnic_ch_program(struct loopnic_channel *ch)
 	loopnic_q_program(ch, LOOPNIC_Q_RQ, ch->rq.dma, ch->rq.log_sz);
 	loopnic_q_program(ch, LOOPNIC_Q_TXCQ, ch->txcq.dma, ch->txcq.log_sz);
 	loopnic_q_program(ch, LOOPNIC_Q_RXCQ, ch->rxcq.dma, ch->rxcq.log_sz);
-	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_IRQ_CPU,
-			     ch->cpu);
+}
+
+static int loopnic_ch_request_irq(struct loopnic_channel *ch)
+{
+	int err;
+
+	snprintf(ch->irq_name, sizeof(ch->irq_name), "%s-ch%u",
+		 ch->netdev->name, ch->ix);
+	err = request_irq(ch->irq, loopnic_ch_irq, 0, ch->irq_name, ch);
+	if (err)
+		return err;
+	/*
+	 * As mlx5 spreads its completion vectors: a starting point and a
+	 * hint for irqbalance; the administrator may move it later.
+	 */
+	irq_set_affinity_and_hint(ch->irq, cpumask_of(ch->cpu));
+	return 0;
+}
+
+static void loopnic_ch_free_irq(struct loopnic_channel *ch)
+{
+	irq_update_affinity_hint(ch->irq, NULL);
+	free_irq(ch->irq, ch);
 }
 
 static void loopnic_ch_free(struct loopnic_channel *ch)
@@ -139,6 +161,7 @@ static struct loopnic_channel *loopnic_ch_alloc(struct loopnic_port *port,
 	 * so the two ends of a pair interrupt different CPUs.
 	 */
 	ch->cpu = cpumask_local_spread(dev->ifindex + ix, dev_to_node(ch->pdev));
+	ch->irq = loopnic_hw_irq_vector(port->hw, ix);
 	netif_napi_add(dev, &ch->napi, loopnic_napi_poll);
 
 	err = loopnic_cq_alloc(ch, &ch->txcq, params->sq_size);
@@ -161,7 +184,7 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	int err;
 
 	loopnic_ch_program(ch);
-	err = loopnic_hw_request_irq(ch->hw, ch->ix, loopnic_ch_irq, ch);
+	err = loopnic_ch_request_irq(ch);
 	if (err)
 		return err;
 
@@ -171,7 +194,7 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	if (!(loopnic_hw_reg_read(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL) &
 	      LOOPNIC_CH_CTRL_EN)) {
 		napi_disable(&ch->napi);
-		loopnic_hw_free_irq(ch->hw, ch->ix);
+		loopnic_ch_free_irq(ch);
 		return -EIO;
 	}
 
@@ -193,7 +216,8 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 static void loopnic_ch_deactivate(struct loopnic_channel *ch)
 {
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
-	loopnic_hw_free_irq(ch->hw, ch->ix);
+	/* A message still in flight finds no handler. */
+	loopnic_ch_free_irq(ch);
 	napi_disable(&ch->napi);
 }
 

@@ -96,7 +96,11 @@ struct loopnic_channel {
 	struct loopnic_hw *hw;
 	struct device *pdev;
 	unsigned int ix;
+	/* The CPU the channel's interrupt is pointed at when it opens. */
 	int cpu;
+	int irq;
+	/* The action's name in /proc/interrupts: "<dev>-ch<ix>". */
+	char irq_name[IFNAMSIZ + 8];
 	struct napi_struct napi;
 	struct loopnic_sq sq;
 	struct loopnic_cq txcq;

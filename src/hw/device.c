@@ -41,6 +41,7 @@ struct loopnic_hw *loopnic_hw_create(void)
 	};
 	struct loopnic_hw *hw;
 	unsigned int i;
+	int err;
 
 	/* Eight channels of frame scratch: larger than a page order is worth. */
 	hw = kvzalloc(sizeof(*hw), GFP_KERNEL);
@@ -63,6 +64,12 @@ struct loopnic_hw *loopnic_hw_create(void)
 		INIT_WORK(&ch->tx_work, loopnic_hw_engine_work);
 		spin_lock_init(&ch->rx_lock);
 		loopnic_hw_irq_init(ch);
+	}
+	err = loopnic_hw_irq_alloc(hw);
+	if (err) {
+		platform_device_unregister(hw->pdev);
+		kvfree(hw);
+		return ERR_PTR(err);
 	}
 	return hw;
 }
@@ -109,10 +116,9 @@ void loopnic_hw_destroy(struct loopnic_hw *hw)
 	/* The peer's engine reaches us under RCU only. */
 	synchronize_rcu();
 
-	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
 		loopnic_hw_ch_disable(&hw->ch[i]);
-		irq_work_sync(&hw->ch[i].irq_work);
-	}
+	loopnic_hw_irq_free(hw);
 	platform_device_unregister(hw->pdev);
 	kvfree(hw);
 }
@@ -239,9 +245,6 @@ void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 	switch (off) {
 	case LOOPNIC_CH_CTRL:
 		loopnic_hw_ch_ctrl(ch, val);
-		return;
-	case LOOPNIC_CH_IRQ_CPU:
-		WRITE_ONCE(ch->irq_cpu, val < nr_cpu_ids ? val : 0);
 		return;
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {

@@ -45,13 +45,12 @@ struct loopnic_hw_ch {
 	spinlock_t rx_lock;
 	bool rx_on;
 
-	/* The channel's MSI-X vector. */
+	/* The channel's MSI-X vector: its Linux IRQ and where it points. */
 	spinlock_t irq_lock;
-	loopnic_hw_irq_handler_t irq_handler;
-	void *irq_data;
+	unsigned int irq;
 	unsigned int irq_cpu;
 	unsigned long irq_pending;
-	/* Deliveries raised and not finished, for loopnic_hw_free_irq(). */
+	/* Deliveries raised and not finished, for loopnic_hw_irq_free(). */
 	atomic_t irq_busy;
 	struct irq_work irq_work;
 	call_single_data_t irq_csd;
@@ -63,6 +62,8 @@ struct loopnic_hw_ch {
 
 struct loopnic_hw {
 	struct platform_device *pdev;
+	/* First of the LOOPNIC_HW_MAX_CHANNELS IRQ descriptors. */
+	unsigned int irq_base;
 	/* The other end of the cable; RCU, changed under loopnic_hw_cable_lock. */
 	struct loopnic_hw __rcu *peer;
 	atomic64_t rx_out_of_buffer;
@@ -106,5 +107,7 @@ void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);
 void loopnic_hw_cq_arm(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q, u32 ci);
 void loopnic_hw_cq_event(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q);
 void loopnic_hw_cq_disarm_all(struct loopnic_hw_ch *ch);
+int loopnic_hw_irq_alloc(struct loopnic_hw *hw);
+void loopnic_hw_irq_free(struct loopnic_hw *hw);
 
 #endif /* LOOPNIC_HW_DEVICE_H */

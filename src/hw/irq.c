@@ -3,14 +3,21 @@
  * loopnic device model: MSI-X emulation. Each channel has one vector,
  * shared by its two CQs as mlx5 shares a completion EQ. An armed CQ that
  * gets an entry past the consumer counter it was armed with disarms itself
- * and raises the vector. The message lands in hard-IRQ context on the CPU
- * the vector targets: an IPI (smp_call_function_single_async) when that is
- * another CPU, a self-IPI (irq_work) when it is this one. irq_work_queue_on()
- * would do both but is not exported to modules. On PREEMPT_RT the IPI is
- * followed by a self-IPI on the target CPU (see loopnic_hw_irq_csd_fn()).
+ * and raises the vector.
+ *
+ * Vectors are real Linux interrupts: descriptors of our own, with an
+ * irq_chip standing for the MSI-X table, so /proc/interrupts counts them
+ * per CPU and /proc/irq/N/smp_affinity moves them, as for a PCI NIC. The
+ * message lands in hard-IRQ context on the CPU the vector targets: an IPI
+ * (smp_call_function_single_async) when that is another CPU, a self-IPI
+ * (irq_work) when it is this one, and there it enters the interrupt's flow
+ * handler. irq_work_queue_on() would do both but is not exported to
+ * modules. On PREEMPT_RT the IPI is followed by a self-IPI on the target
+ * CPU (see loopnic_hw_irq_csd_fn()).
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/irq.h>
 
 #include "device.h"
 #include "../trace.h"
@@ -20,21 +27,17 @@
 /* Hard-IRQ context, on the vector's CPU. */
 static void loopnic_hw_irq_deliver(struct loopnic_hw_ch *ch)
 {
-	loopnic_hw_irq_handler_t handler;
-
 	clear_bit(LOOPNIC_HW_IRQ_PENDING, &ch->irq_pending);
 	/*
 	 * Like an edge-triggered MSI: an event after this raises a new
-	 * message, and the poll scheduled below sees everything before it.
+	 * message, and the poll the handler schedules sees everything before.
 	 */
 	smp_mb__after_atomic();
 
-	/* Pairs with smp_store_release() in loopnic_hw_request_irq(). */
-	handler = smp_load_acquire(&ch->irq_handler);
-	if (handler)
-		handler(ch->idx, READ_ONCE(ch->irq_data));
+	/* With no handler requested, the core only marks the IRQ pending. */
+	generic_handle_irq(ch->irq);
 
-	/* Last touch of ch: loopnic_hw_free_irq() waits for this. */
+	/* Last touch of ch: loopnic_hw_irq_free() waits for this. */
 	atomic_dec_return_release(&ch->irq_busy);
 }
 
@@ -65,13 +68,14 @@ void loopnic_hw_irq_init(struct loopnic_hw_ch *ch)
 	INIT_CSD(&ch->irq_csd, loopnic_hw_irq_csd_fn, ch);
 }
 
-/* Under ch->irq_lock, with interrupts off (so this CPU is stable). */
+/*
+ * With interrupts off, so this CPU is stable; everything it touches is
+ * atomic, so no lock is needed (callers hold ch->irq_lock for the CQs).
+ */
 static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 {
 	unsigned int cpu = READ_ONCE(ch->irq_cpu);
 
-	if (!ch->irq_handler)
-		return;
 	/* A message still in flight has not reached the handler: it covers this one. */
 	if (test_and_set_bit(LOOPNIC_HW_IRQ_PENDING, &ch->irq_pending))
 		return;
@@ -134,44 +138,104 @@ void loopnic_hw_cq_disarm_all(struct loopnic_hw_ch *ch)
 	spin_unlock_irqrestore(&ch->irq_lock, flags);
 }
 
-int loopnic_hw_request_irq(struct loopnic_hw *hw, int vec,
-			   loopnic_hw_irq_handler_t handler, void *data)
+/*
+ * The MSI-X table entry's address: the core calls this under the
+ * descriptor's lock, from request_irq() and from /proc/irq/N/smp_affinity
+ * (IRQ_MOVE_PCNTXT: at once, not at the next interrupt). A message already
+ * in flight still lands on the old CPU, as on real hardware.
+ */
+static int loopnic_hw_msix_set_affinity(struct irq_data *d,
+					const struct cpumask *mask, bool force)
 {
-	struct loopnic_hw_ch *ch;
-	unsigned long flags;
-	int err = 0;
+	struct loopnic_hw_ch *ch = irq_data_get_irq_chip_data(d);
+	unsigned int cpu = cpumask_first_and(mask, cpu_online_mask);
 
-	if (vec < 0 || vec >= LOOPNIC_HW_MAX_CHANNELS)
+	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
-	ch = &hw->ch[vec];
-
-	spin_lock_irqsave(&ch->irq_lock, flags);
-	if (ch->irq_handler) {
-		err = -EBUSY;
-	} else {
-		WRITE_ONCE(ch->irq_data, data);
-		/* Publishes irq_data; pairs with loopnic_hw_irq_deliver(). */
-		smp_store_release(&ch->irq_handler, handler);
-	}
-	spin_unlock_irqrestore(&ch->irq_lock, flags);
-	return err;
+	WRITE_ONCE(ch->irq_cpu, cpu);
+	irq_data_update_effective_affinity(d, cpumask_of(cpu));
+	return IRQ_SET_MASK_OK;
 }
 
-void loopnic_hw_free_irq(struct loopnic_hw *hw, int vec)
+/*
+ * The core resends a message that came while no handler was installed
+ * once one is: send it again.
+ */
+static int loopnic_hw_msix_retrigger(struct irq_data *d)
 {
-	struct loopnic_hw_ch *ch;
-	unsigned long flags;
+	/* Under the descriptor's raw lock: ch->irq_lock may sleep on RT. */
+	loopnic_hw_irq_raise(irq_data_get_irq_chip_data(d));
+	return 1;
+}
 
-	if (vec < 0 || vec >= LOOPNIC_HW_MAX_CHANNELS)
-		return;
-	ch = &hw->ch[vec];
+/*
+ * An MSI needs no acknowledgement, and masking is left to the driver's CQ
+ * arming, as mlx5 never masks its EQs.
+ */
+static void loopnic_hw_msix_noop(struct irq_data *d)
+{
+}
 
-	spin_lock_irqsave(&ch->irq_lock, flags);
-	WRITE_ONCE(ch->irq_handler, NULL);
-	spin_unlock_irqrestore(&ch->irq_lock, flags);
+static struct irq_chip loopnic_hw_msix_chip = {
+	.name			= "loopnic-msix",
+	.irq_ack		= loopnic_hw_msix_noop,
+	.irq_mask		= loopnic_hw_msix_noop,
+	.irq_unmask		= loopnic_hw_msix_noop,
+	.irq_set_affinity	= loopnic_hw_msix_set_affinity,
+	.irq_retrigger		= loopnic_hw_msix_retrigger,
+};
 
-	/* Messages already raised are delivered (to nobody) before we return. */
-	while (atomic_read_acquire(&ch->irq_busy))
-		usleep_range(10, 50);
-	irq_work_sync(&ch->irq_work);
+int loopnic_hw_irq_alloc(struct loopnic_hw *hw)
+{
+	unsigned int i;
+	int base;
+
+	/*
+	 * No owner: request_irq() would pin it, and the driver that requests
+	 * these is this very module, which could then never be removed.
+	 */
+	base = __irq_alloc_descs(-1, 1, LOOPNIC_HW_MAX_CHANNELS,
+				 dev_to_node(&hw->pdev->dev), NULL, NULL);
+	if (base < 0)
+		return base;
+	hw->irq_base = base;
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+		struct loopnic_hw_ch *ch = &hw->ch[i];
+
+		ch->irq = base + i;
+		/*
+		 * The edge flow, as x86 MSIs use: a message that lands while
+		 * the previous one is handled on another CPU (the affinity
+		 * just moved) is replayed there, not lost.
+		 */
+		irq_set_chip_and_handler_name(ch->irq, &loopnic_hw_msix_chip,
+					      handle_edge_irq, "edge");
+		irq_set_chip_data(ch->irq, ch);
+		irq_modify_status(ch->irq, IRQ_NOREQUEST | IRQ_NOAUTOEN,
+				  IRQ_NOPROBE | IRQ_MOVE_PCNTXT);
+	}
+	return 0;
+}
+
+/* Every channel is disabled and every handler freed by the driver. */
+void loopnic_hw_irq_free(struct loopnic_hw *hw)
+{
+	unsigned int i;
+
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+		struct loopnic_hw_ch *ch = &hw->ch[i];
+
+		/* Messages already raised are delivered (to nobody) first. */
+		while (atomic_read_acquire(&ch->irq_busy))
+			usleep_range(10, 50);
+		irq_work_sync(&ch->irq_work);
+	}
+	irq_free_descs(hw->irq_base, LOOPNIC_HW_MAX_CHANNELS);
+}
+
+int loopnic_hw_irq_vector(struct loopnic_hw *hw, unsigned int vec)
+{
+	if (vec >= LOOPNIC_HW_MAX_CHANNELS)
+		return -EINVAL;
+	return hw->ch[vec].irq;
 }
