@@ -101,6 +101,33 @@ static void loopnic_get_drvinfo(struct net_device *dev,
 			sizeof(info->bus_info));
 }
 
+/*
+ * ethtool -d: the emulated device's whole register space as 64-bit words,
+ * offset / 8 being the index, in the CPU's byte order; holes read as ~0.
+ */
+#define LOOPNIC_REGS_VERSION	1
+
+static int loopnic_get_regs_len(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	return port->hw ? LOOPNIC_REG_SPACE : 0;
+}
+
+static void loopnic_get_regs(struct net_device *dev, struct ethtool_regs *regs,
+			     void *p)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	u64 *word = p;
+	u32 off;
+
+	regs->version = LOOPNIC_REGS_VERSION;
+	if (!port->hw)
+		return;
+	for (off = 0; off < LOOPNIC_REG_SPACE; off += sizeof(*word))
+		word[off / sizeof(*word)] = loopnic_hw_reg_read(port->hw, off);
+}
+
 static int loopnic_get_sset_count(struct net_device *dev, int sset)
 {
 	switch (sset) {
@@ -310,6 +337,8 @@ int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
 
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_drvinfo		= loopnic_get_drvinfo,
+	.get_regs_len		= loopnic_get_regs_len,
+	.get_regs		= loopnic_get_regs,
 	.get_link		= ethtool_op_get_link,
 	.get_sset_count		= loopnic_get_sset_count,
 	.get_strings		= loopnic_get_strings,

@@ -108,12 +108,20 @@ struct loopnic_port {
 	u32 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	unsigned long pflags;
+	/* debugfs directory, if the port got one. */
+	struct dentry *debugfs;
 };
 
 extern unsigned int loopnic_backlog_len;
 extern unsigned int loopnic_channels;
 extern enum loopnic_path loopnic_default_path;
 extern const struct ethtool_ops loopnic_ethtool_ops;
+
+/* debugfs.c */
+void loopnic_debugfs_port_add(struct loopnic_port *port);
+void loopnic_debugfs_port_del(struct loopnic_port *port);
+void loopnic_debugfs_init(void);
+void loopnic_debugfs_exit(void);
 
 /* netdev.c */
 void loopnic_setup(struct net_device *dev);

@@ -238,8 +238,10 @@ static int __init loopnic_module_init(void)
 	err = loopnic_hw_module_init();
 	if (err)
 		return err;
+	loopnic_debugfs_init();
 	err = rtnl_link_register(&loopnic_link_ops);
 	if (err) {
+		loopnic_debugfs_exit();
 		loopnic_hw_module_exit();
 		return err;
 	}
@@ -256,6 +258,7 @@ static int __init loopnic_module_init(void)
 		pr_err("creating port pair %u failed: %d\n", n, err);
 		/* Also removes the pairs already created. */
 		rtnl_link_unregister(&loopnic_link_ops);
+		loopnic_debugfs_exit();
 		loopnic_hw_module_exit();
 	}
 	return err;
@@ -265,6 +268,7 @@ static void __exit loopnic_module_exit(void)
 {
 	/* Deletes every loopnic port in every namespace through dellink. */
 	rtnl_link_unregister(&loopnic_link_ops);
+	loopnic_debugfs_exit();
 	/* After the ports: their devices' engines run on it. */
 	loopnic_hw_module_exit();
 }

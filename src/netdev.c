@@ -144,7 +144,13 @@ static int loopnic_init(struct net_device *dev)
 
 	/* No carrier until the peer is up too. */
 	netif_carrier_off(dev);
+	loopnic_debugfs_port_add(port);
 	return 0;
+}
+
+static void loopnic_uninit(struct net_device *dev)
+{
+	loopnic_debugfs_port_del(netdev_priv(dev));
 }
 
 /*
@@ -198,6 +204,7 @@ static int loopnic_get_iflink(const struct net_device *dev)
 
 static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_init		= loopnic_init,
+	.ndo_uninit		= loopnic_uninit,
 	.ndo_open		= loopnic_open,
 	.ndo_stop		= loopnic_stop,
 	.ndo_start_xmit		= loopnic_start_xmit,

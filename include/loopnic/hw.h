@@ -126,7 +126,10 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  * entry count, written while the channel is disabled, and a doorbell. For
  * the SQ and RQ the doorbell takes the driver's producer counter (entries
  * before it are valid); for a CQ it takes the driver's consumer counter and
- * arms the CQ: one interrupt once an entry at or past it is written.
+ * arms the CQ: one interrupt once an entry at or past it is written. Each
+ * reads back the last value written. LOOPNIC_Q_CTR is the device's own
+ * counter, for diagnostics: how far it consumed an SQ or RQ, or produced a
+ * CQ; a CQ's has LOOPNIC_Q_CTR_ARMED set while it is armed.
  */
 enum loopnic_hw_queue {
 	LOOPNIC_Q_SQ,
@@ -140,8 +143,12 @@ enum loopnic_hw_queue {
 #define LOOPNIC_Q_BASE			0x00
 #define LOOPNIC_Q_LOG_SZ		0x08
 #define LOOPNIC_Q_DB			0x10
+#define LOOPNIC_Q_CTR			0x18	/* ro */
+#define LOOPNIC_Q_CTR_ARMED		BIT_ULL(32)
 
 #define LOOPNIC_REG_Q(ch, q, r)		(LOOPNIC_REG_CH(ch) + LOOPNIC_CH_Q(q) + (r))
+/* The register space ends after the last channel block. */
+#define LOOPNIC_REG_SPACE		LOOPNIC_REG_CH(LOOPNIC_HW_MAX_CHANNELS)
 
 /*
  * The bus: how the driver finds the device, maps memory for it and

@@ -194,6 +194,27 @@ static void loopnic_hw_q_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q
 	}
 }
 
+/* For diagnostics: a snapshot, without the locks the device's work takes. */
+static u64 loopnic_hw_q_read(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
+			     u32 off)
+{
+	bool cq = qi == LOOPNIC_Q_TXCQ || qi == LOOPNIC_Q_RXCQ;
+	struct loopnic_hw_q *q = &ch->q[qi];
+
+	switch (off) {
+	case LOOPNIC_Q_BASE:
+		return READ_ONCE(q->base);
+	case LOOPNIC_Q_LOG_SZ:
+		return READ_ONCE(q->log_sz);
+	case LOOPNIC_Q_DB:
+		return cq ? READ_ONCE(q->arm_ci) : READ_ONCE(q->db);
+	case LOOPNIC_Q_CTR:
+		return READ_ONCE(q->ctr) |
+		       (cq && READ_ONCE(q->armed) ? LOOPNIC_Q_CTR_ARMED : 0);
+	}
+	return ~0ULL;
+}
+
 static struct loopnic_hw_ch *loopnic_hw_reg_ch(struct loopnic_hw *hw, u32 reg,
 					       u32 *off)
 {
@@ -296,6 +317,10 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return READ_ONCE(ch->irq_cpu);
 	case LOOPNIC_CH_IRQS:
 		return atomic64_read(&ch->irqs);
+	}
+	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
+		off -= LOOPNIC_CH_Q(0);
+		return loopnic_hw_q_read(ch, off / 0x20, off % 0x20);
 	}
 	return ~0ULL;
 }

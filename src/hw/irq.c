@@ -169,7 +169,7 @@ static int loopnic_hw_msix_retrigger(struct irq_data *d)
 }
 
 /*
- * An MSI needs no acknowledgement, and masking is left to the driver's CQ
+ * An MSI needs no acknowledging, and masking is left to the driver's CQ
  * arming, as mlx5 never masks its EQs.
  */
 static void loopnic_hw_msix_noop(struct irq_data *d)
