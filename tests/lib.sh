@@ -643,8 +643,10 @@ traced()
 	"$@"
 	rc=$?
 	echo 0 > $TRACEFS/events/loopnic/enable
-	if grep -q 'LOST [0-9]* EVENTS' $TRACEFS/trace; then
-		echo "the trace buffer overran: events were lost"
+	# The header says "entries-in-buffer/entries-written: KEPT/WRITTEN".
+	e=$(sed -n 's|.*entries-in-buffer/entries-written: \([0-9]*/[0-9]*\).*|\1|p' $TRACEFS/trace | head -n 1)
+	if [ "${e%/*}" != "${e#*/}" ] || grep -q 'LOST [0-9]* EVENTS' $TRACEFS/trace; then
+		echo "the trace buffer overran (kept/written: $e): events were lost"
 		return 1
 	fi
 	grep -E ' loopnic_[a-z_]+: ' $TRACEFS/trace > "$TRACE_OUT"

@@ -33,6 +33,11 @@ modprobe -q pktgen 2>/dev/null
 
 old_budget=$(sysctl -n net.core.netdev_budget)
 on_exit "sysctl -qw net.core.netdev_budget=$old_budget"
+# Room for every poll event of a flood, so that they can be counted.
+# It reads "7 (expanded: 1408)" until the buffer was first used.
+old_kb=$(sed 's/.*expanded: \([0-9]*\)).*/\1/' $TRACEFS/buffer_size_kb)
+on_exit "echo $old_kb > $TRACEFS/buffer_size_kb"
+must sh -c "echo 16384 > $TRACEFS/buffer_size_kb"
 
 # pktgen in NS_A: 60-byte UDP frames to B's address and MAC, from the
 # pktgen thread of CPU 1, for SECS seconds.
