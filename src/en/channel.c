@@ -5,6 +5,7 @@
  * an RQ, each with its CQ, and one interrupt vector shared by both CQs; the
  * device's RSS spreads received frames over the channels' RQs.
  */
+#include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -94,6 +95,23 @@ static void loopnic_q_program(struct loopnic_channel *ch, enum loopnic_hw_queue 
 	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, q, LOOPNIC_Q_LOG_SZ), log_sz);
 }
 
+static u64 loopnic_coal_reg(const struct loopnic_coal *coal)
+{
+	return FIELD_PREP(LOOPNIC_CH_MOD_USECS, coal->usecs) |
+	       FIELD_PREP(LOOPNIC_CH_MOD_FRAMES, coal->frames);
+}
+
+/* The device takes new values at any time, also while the channel runs. */
+static void loopnic_ch_program_coal(struct loopnic_channel *ch)
+{
+	const struct loopnic_params *params = &ch->port->params;
+
+	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_RXCQ_MOD,
+			     loopnic_coal_reg(&params->rx_coal));
+	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_TXCQ_MOD,
+			     loopnic_coal_reg(&params->tx_coal));
+}
+
 static void loopnic_ch_program(struct loopnic_channel *ch)
 {
 	loopnic_q_program(ch, LOOPNIC_Q_SQ, ch->sq.dma, ch->sq.log_sz);
@@ -102,6 +120,7 @@ static void loopnic_ch_program(struct loopnic_channel *ch)
 	loopnic_q_program(ch, LOOPNIC_Q_RXCQ, ch->rxcq.dma, ch->rxcq.log_sz);
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_IRQ_CPU,
 			     ch->cpu);
+	loopnic_ch_program_coal(ch);
 }
 
 static void loopnic_ch_free(struct loopnic_channel *ch)
@@ -517,6 +536,9 @@ int loopnic_en_init(struct loopnic_port *port)
 	port->stats_nch = port->params.num_ch;
 	port->params.sq_size = loopnic_sq_size;
 	port->params.rq_size = loopnic_rq_size;
+	/* No moderation: a CQ fires at its first entry, as before ethtool -C. */
+	port->params.rx_coal.frames = 1;
+	port->params.tx_coal.frames = 1;
 	netdev_rss_key_fill(port->rss_key, sizeof(port->rss_key));
 	loopnic_rss_default(port, port->params.num_ch);
 	err = loopnic_set_real_num_queues(port, port->params.num_ch);
@@ -531,6 +553,19 @@ void loopnic_en_uninit(struct loopnic_port *port)
 {
 	loopnic_hw_destroy(port->hw);
 	port->hw = NULL;
+}
+
+/* Under RTNL: port->params holds the new values; running channels take them now. */
+void loopnic_en_set_coalesce(struct loopnic_port *port)
+{
+	struct loopnic_channels *chs = port->chs;
+	unsigned int i;
+
+	ASSERT_RTNL();
+	if (!chs)
+		return;
+	for (i = 0; i < chs->num; i++)
+		loopnic_ch_program_coal(chs->c[i]);
 }
 
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags)
