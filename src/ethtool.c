@@ -260,6 +260,8 @@ static int loopnic_get_coalesce(struct net_device *dev,
 	ec->rx_max_coalesced_frames = port->params.rx_coal.frames;
 	ec->tx_coalesce_usecs = port->params.tx_coal.usecs;
 	ec->tx_max_coalesced_frames = port->params.tx_coal.frames;
+	ec->use_adaptive_rx_coalesce = port->params.rx_adaptive;
+	ec->use_adaptive_tx_coalesce = port->params.tx_adaptive;
 	return 0;
 }
 
@@ -303,6 +305,8 @@ static int loopnic_set_coalesce(struct net_device *dev,
 	port->params.rx_coal.frames = ec->rx_max_coalesced_frames;
 	port->params.tx_coal.usecs = ec->tx_coalesce_usecs;
 	port->params.tx_coal.frames = ec->tx_max_coalesced_frames;
+	port->params.rx_adaptive = ec->use_adaptive_rx_coalesce;
+	port->params.tx_adaptive = ec->use_adaptive_tx_coalesce;
 	loopnic_en_set_coalesce(port);
 	return 0;
 }
@@ -368,7 +372,8 @@ int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
 
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
-				     ETHTOOL_COALESCE_MAX_FRAMES,
+				     ETHTOOL_COALESCE_MAX_FRAMES |
+				     ETHTOOL_COALESCE_USE_ADAPTIVE,
 	.get_drvinfo		= loopnic_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_sset_count		= loopnic_get_sset_count,

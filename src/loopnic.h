@@ -79,6 +79,9 @@ struct loopnic_params {
 	unsigned int rq_size;
 	struct loopnic_coal rx_coal;
 	struct loopnic_coal tx_coal;
+	/* DIM picks the moderation instead of rx_coal/tx_coal. */
+	bool rx_adaptive;
+	bool tx_adaptive;
 };
 
 struct loopnic_pcpu_stats {
