@@ -276,6 +276,70 @@ static int loopnic_set_ringparam(struct net_device *dev,
 	return loopnic_en_reconfigure(port, &params);
 }
 
+static int loopnic_get_coalesce(struct net_device *dev,
+				struct ethtool_coalesce *ec,
+				struct kernel_ethtool_coalesce *kec,
+				struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	ec->rx_coalesce_usecs = port->params.rx_coal.usecs;
+	ec->rx_max_coalesced_frames = port->params.rx_coal.frames;
+	ec->tx_coalesce_usecs = port->params.tx_coal.usecs;
+	ec->tx_max_coalesced_frames = port->params.tx_coal.frames;
+	ec->use_adaptive_rx_coalesce = port->params.rx_adaptive;
+	ec->use_adaptive_tx_coalesce = port->params.tx_adaptive;
+	return 0;
+}
+
+/* The device's moderation register has 16 bits for each value. */
+static int loopnic_check_coalesce(const struct ethtool_coalesce *ec,
+				  struct netlink_ext_ack *extack)
+{
+	if (ec->rx_coalesce_usecs > LOOPNIC_HW_MOD_MAX ||
+	    ec->tx_coalesce_usecs > LOOPNIC_HW_MOD_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-usecs and tx-usecs above 65535 are not supported");
+		return -EINVAL;
+	}
+	if (ec->rx_max_coalesced_frames > LOOPNIC_HW_MOD_MAX ||
+	    ec->tx_max_coalesced_frames > LOOPNIC_HW_MOD_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-frames and tx-frames above 65535 are not supported");
+		return -EINVAL;
+	}
+	/* As the ethtool API has it: no interrupt would ever come. */
+	if ((!ec->rx_coalesce_usecs && !ec->rx_max_coalesced_frames) ||
+	    (!ec->tx_coalesce_usecs && !ec->tx_max_coalesced_frames)) {
+		NL_SET_ERR_MSG_MOD(extack, "usecs and frames cannot both be 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int loopnic_set_coalesce(struct net_device *dev,
+				struct ethtool_coalesce *ec,
+				struct kernel_ethtool_coalesce *kec,
+				struct netlink_ext_ack *extack)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	int err;
+
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	err = loopnic_check_coalesce(ec, extack);
+	if (err)
+		return err;
+	port->params.rx_coal.usecs = ec->rx_coalesce_usecs;
+	port->params.rx_coal.frames = ec->rx_max_coalesced_frames;
+	port->params.tx_coal.usecs = ec->tx_coalesce_usecs;
+	port->params.tx_coal.frames = ec->tx_max_coalesced_frames;
+	port->params.rx_adaptive = ec->use_adaptive_rx_coalesce;
+	port->params.tx_adaptive = ec->use_adaptive_tx_coalesce;
+	loopnic_en_set_coalesce(port);
+	return 0;
+}
+
 static u32 loopnic_get_rxfh_key_size(struct net_device *dev)
 {
 	return loopnic_is_ring(dev) ? LOOPNIC_HW_RSS_KEY_SIZE : 0;
@@ -336,6 +400,9 @@ int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
 }
 
 const struct ethtool_ops loopnic_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
+				     ETHTOOL_COALESCE_MAX_FRAMES |
+				     ETHTOOL_COALESCE_USE_ADAPTIVE,
 	.get_drvinfo		= loopnic_get_drvinfo,
 	.get_regs_len		= loopnic_get_regs_len,
 	.get_regs		= loopnic_get_regs,
@@ -347,6 +414,8 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.set_channels		= loopnic_set_channels,
 	.get_ringparam		= loopnic_get_ringparam,
 	.set_ringparam		= loopnic_set_ringparam,
+	.get_coalesce		= loopnic_get_coalesce,
+	.set_coalesce		= loopnic_set_coalesce,
 	.get_rxnfc		= loopnic_get_rxnfc,
 	.get_rxfh_key_size	= loopnic_get_rxfh_key_size,
 	.get_rxfh_indir_size	= loopnic_get_rxfh_indir_size,

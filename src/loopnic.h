@@ -68,11 +68,22 @@ enum loopnic_counter {
 #define LOOPNIC_CH_CTR(ix, c) \
 	(LOOPNIC_CH_COUNTERS + (ix) * LOOPNIC_CHSTAT_NUM + (c))
 
+/* Interrupt moderation of one kind of CQ (ethtool -C rx-* or tx-*). */
+struct loopnic_coal {
+	u32 usecs;
+	u32 frames;
+};
+
 /* Ring path: what a set of channels is built with. */
 struct loopnic_params {
 	unsigned int num_ch;
 	unsigned int sq_size;
 	unsigned int rq_size;
+	struct loopnic_coal rx_coal;
+	struct loopnic_coal tx_coal;
+	/* DIM picks the moderation instead of rx_coal/tx_coal. */
+	bool rx_adaptive;
+	bool tx_adaptive;
 };
 
 struct loopnic_pcpu_stats {
@@ -142,6 +153,7 @@ void loopnic_en_stop(struct loopnic_port *port);
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
 int loopnic_en_reconfigure(struct loopnic_port *port,
 			   const struct loopnic_params *params);
+void loopnic_en_set_coalesce(struct loopnic_port *port);
 /* en/tx.c */
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 

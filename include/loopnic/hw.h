@@ -151,6 +151,24 @@ enum loopnic_hw_queue {
 #define LOOPNIC_REG_SPACE		LOOPNIC_REG_CH(LOOPNIC_HW_MAX_CHANNELS)
 
 /*
+ * Interrupt moderation, one register per CQ, rw at any time (reset value 0).
+ * An armed CQ raises the vector once FRAMES entries were written past the
+ * consumer counter it was armed with, or USECS microseconds after the first
+ * such entry, whichever comes first; the count is evaluated at the end of
+ * each engine batch, not per entry. FRAMES 0 leaves only the timer. USECS
+ * 0 turns moderation off: the CQ fires at its first entry, whatever FRAMES
+ * says, as the count alone could hold a lone entry forever. A write applies
+ * at once to the entries already there (a CQ past its new FRAMES fires); a
+ * period already running keeps the expiry it started with.
+ */
+#define LOOPNIC_CH_TXCQ_MOD		0xa0
+#define LOOPNIC_CH_RXCQ_MOD		0xa8
+#define LOOPNIC_CH_CQ_MOD(q)		(LOOPNIC_CH_TXCQ_MOD + ((q) - LOOPNIC_Q_TXCQ) * 8)
+#define LOOPNIC_CH_MOD_USECS		GENMASK_ULL(15, 0)
+#define LOOPNIC_CH_MOD_FRAMES		GENMASK_ULL(31, 16)
+#define LOOPNIC_HW_MOD_MAX		0xffff	/* largest USECS and FRAMES */
+
+/*
  * The bus: how the driver finds the device, maps memory for it and
  * learns its interrupts (the equivalent of probe, pci_iomap and
  * pci_irq_vector). Everything else goes through the registers.

@@ -5,6 +5,7 @@
  * an RQ, each with its CQ, and one interrupt vector shared by both CQs; the
  * device's RSS spreads received frames over the channels' RQs.
  */
+#include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
 #include <linux/ethtool.h>
 #include <linux/interrupt.h>
@@ -48,6 +49,22 @@ static void loopnic_cq_arm(struct loopnic_channel *ch, enum loopnic_hw_queue q,
 	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, q, LOOPNIC_Q_DB), cq->cc);
 }
 
+/* NAPI, once a poll completed: one DIM sample per direction that is adaptive. */
+static void loopnic_ch_dim_sample(struct loopnic_channel *ch)
+{
+	u16 events = READ_ONCE(ch->dim_events);
+	struct dim_sample s;
+
+	if (READ_ONCE(ch->rx_dim_on)) {
+		dim_update_sample(events, ch->dim_rx_packets, ch->dim_rx_bytes, &s);
+		net_dim(&ch->rx_dim, s);
+	}
+	if (READ_ONCE(ch->tx_dim_on)) {
+		dim_update_sample(events, ch->dim_tx_packets, ch->dim_tx_bytes, &s);
+		net_dim(&ch->tx_dim, s);
+	}
+}
+
 static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 {
 	struct loopnic_channel *ch = container_of(napi, struct loopnic_channel, napi);
@@ -74,6 +91,7 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 	if (unlikely(!napi_complete_done(napi, work)))
 		return work;
 
+	loopnic_ch_dim_sample(ch);
 	/* Entries written since the polls above make the device fire at once. */
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
@@ -87,6 +105,7 @@ static irqreturn_t loopnic_ch_irq(int irq, void *data)
 	struct loopnic_channel *ch = data;
 
 	loopnic_count_irq(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_EVENTS), 1);
+	WRITE_ONCE(ch->dim_events, ch->dim_events + 1);
 	napi_schedule_irqoff(&ch->napi);
 	return IRQ_HANDLED;
 }
@@ -98,12 +117,88 @@ static void loopnic_q_program(struct loopnic_channel *ch, enum loopnic_hw_queue 
 	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, q, LOOPNIC_Q_LOG_SZ), log_sz);
 }
 
+static u64 loopnic_coal_reg(const struct loopnic_coal *coal)
+{
+	return FIELD_PREP(LOOPNIC_CH_MOD_USECS, coal->usecs) |
+	       FIELD_PREP(LOOPNIC_CH_MOD_FRAMES, coal->frames);
+}
+
+static struct loopnic_coal loopnic_dim_coal(struct dim_cq_moder m)
+{
+	return (struct loopnic_coal){ .usecs = m.usec, .frames = m.pkts };
+}
+
+/*
+ * The device takes new values at any time, also while the channel runs.
+ * Called with DIM off for the channel (activation, or -C with the work
+ * cancelled): an adaptive direction starts from DIM's current profile.
+ */
+static void loopnic_ch_program_coal(struct loopnic_channel *ch)
+{
+	const struct loopnic_params *params = &ch->port->params;
+	struct loopnic_coal rx = params->rx_coal, tx = params->tx_coal;
+
+	if (params->rx_adaptive)
+		rx = loopnic_dim_coal(net_dim_get_rx_moderation(ch->rx_dim.mode,
+								ch->rx_dim.profile_ix));
+	if (params->tx_adaptive)
+		tx = loopnic_dim_coal(net_dim_get_tx_moderation(ch->tx_dim.mode,
+								ch->tx_dim.profile_ix));
+	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_RXCQ_MOD,
+			     loopnic_coal_reg(&rx));
+	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_TXCQ_MOD,
+			     loopnic_coal_reg(&tx));
+}
+
+/* DIM settled on a profile: program it (process context). */
+static void loopnic_rx_dim_work(struct work_struct *work)
+{
+	struct dim *dim = container_of(work, struct dim, work);
+	struct loopnic_channel *ch = container_of(dim, struct loopnic_channel, rx_dim);
+	struct loopnic_coal c;
+
+	/* -C turned it off and cancels us: its values win. */
+	if (READ_ONCE(ch->rx_dim_on)) {
+		c = loopnic_dim_coal(net_dim_get_rx_moderation(dim->mode, dim->profile_ix));
+		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_RXCQ_MOD,
+				     loopnic_coal_reg(&c));
+	}
+	dim->state = DIM_START_MEASURE;
+}
+
+static void loopnic_tx_dim_work(struct work_struct *work)
+{
+	struct dim *dim = container_of(work, struct dim, work);
+	struct loopnic_channel *ch = container_of(dim, struct loopnic_channel, tx_dim);
+	struct loopnic_coal c;
+
+	if (READ_ONCE(ch->tx_dim_on)) {
+		c = loopnic_dim_coal(net_dim_get_tx_moderation(dim->mode, dim->profile_ix));
+		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_TXCQ_MOD,
+				     loopnic_coal_reg(&c));
+	}
+	dim->state = DIM_START_MEASURE;
+}
+
+/*
+ * NAPI feeds DIM no more: after its work, the registers are ours. A work
+ * cancelled before it ran would leave DIM waiting for it for ever.
+ */
+static void loopnic_ch_dim_stop(struct loopnic_channel *ch)
+{
+	cancel_work_sync(&ch->rx_dim.work);
+	cancel_work_sync(&ch->tx_dim.work);
+	ch->rx_dim.state = DIM_START_MEASURE;
+	ch->tx_dim.state = DIM_START_MEASURE;
+}
+
 static void loopnic_ch_program(struct loopnic_channel *ch)
 {
 	loopnic_q_program(ch, LOOPNIC_Q_SQ, ch->sq.dma, ch->sq.log_sz);
 	loopnic_q_program(ch, LOOPNIC_Q_RQ, ch->rq.dma, ch->rq.log_sz);
 	loopnic_q_program(ch, LOOPNIC_Q_TXCQ, ch->txcq.dma, ch->txcq.log_sz);
 	loopnic_q_program(ch, LOOPNIC_Q_RXCQ, ch->rxcq.dma, ch->rxcq.log_sz);
+	loopnic_ch_program_coal(ch);
 }
 
 static int loopnic_ch_request_irq(struct loopnic_channel *ch)
@@ -163,6 +258,11 @@ static struct loopnic_channel *loopnic_ch_alloc(struct loopnic_port *port,
 	ch->cpu = cpumask_local_spread(dev->ifindex + ix, dev_to_node(ch->pdev));
 	ch->irq = loopnic_hw_irq_vector(port->hw, ix);
 	netif_napi_add(dev, &ch->napi, loopnic_napi_poll);
+	INIT_WORK(&ch->rx_dim.work, loopnic_rx_dim_work);
+	INIT_WORK(&ch->tx_dim.work, loopnic_tx_dim_work);
+	/* The device's period starts at the first CQE after arming, not per CQE. */
+	ch->rx_dim.mode = DIM_CQ_PERIOD_MODE_START_FROM_EQE;
+	ch->tx_dim.mode = DIM_CQ_PERIOD_MODE_START_FROM_EQE;
 
 	err = loopnic_cq_alloc(ch, &ch->txcq, params->sq_size);
 	if (!err)
@@ -206,6 +306,8 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
 	netdev_tx_reset_queue(ch->sq.txq);
 	WRITE_ONCE(ch->sq.enabled, true);
+	WRITE_ONCE(ch->rx_dim_on, ch->port->params.rx_adaptive);
+	WRITE_ONCE(ch->tx_dim_on, ch->port->params.tx_adaptive);
 	return 0;
 }
 
@@ -219,6 +321,7 @@ static void loopnic_ch_deactivate(struct loopnic_channel *ch)
 	/* A message still in flight finds no handler. */
 	loopnic_ch_free_irq(ch);
 	napi_disable(&ch->napi);
+	loopnic_ch_dim_stop(ch);
 }
 
 static void loopnic_chs_free(struct loopnic_channels *chs)
@@ -544,6 +647,9 @@ int loopnic_en_init(struct loopnic_port *port)
 	port->stats_nch = port->params.num_ch;
 	port->params.sq_size = loopnic_sq_size;
 	port->params.rq_size = loopnic_rq_size;
+	/* No moderation: a CQ fires at its first entry, as before ethtool -C. */
+	port->params.rx_coal.frames = 1;
+	port->params.tx_coal.frames = 1;
 	netdev_rss_key_fill(port->rss_key, sizeof(port->rss_key));
 	loopnic_rss_default(port, port->params.num_ch);
 	err = loopnic_set_real_num_queues(port, port->params.num_ch);
@@ -558,6 +664,31 @@ void loopnic_en_uninit(struct loopnic_port *port)
 {
 	loopnic_hw_destroy(port->hw);
 	port->hw = NULL;
+}
+
+/* Under RTNL: port->params holds the new values; running channels take them now. */
+void loopnic_en_set_coalesce(struct loopnic_port *port)
+{
+	struct loopnic_channels *chs = port->chs;
+	unsigned int i;
+
+	ASSERT_RTNL();
+	if (!chs)
+		return;
+	for (i = 0; i < chs->num; i++) {
+		WRITE_ONCE(chs->c[i]->rx_dim_on, false);
+		WRITE_ONCE(chs->c[i]->tx_dim_on, false);
+	}
+	/* No poll still feeds DIM, so no work gets queued after the cancel. */
+	synchronize_net();
+	for (i = 0; i < chs->num; i++) {
+		struct loopnic_channel *ch = chs->c[i];
+
+		loopnic_ch_dim_stop(ch);
+		loopnic_ch_program_coal(ch);
+		WRITE_ONCE(ch->rx_dim_on, port->params.rx_adaptive);
+		WRITE_ONCE(ch->tx_dim_on, port->params.tx_adaptive);
+	}
 }
 
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags)

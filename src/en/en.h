@@ -6,6 +6,7 @@
 #ifndef LOOPNIC_EN_H
 #define LOOPNIC_EN_H
 
+#include <linux/dim.h>
 #include <linux/netdevice.h>
 #include <loopnic/hw.h>
 
@@ -106,6 +107,22 @@ struct loopnic_channel {
 	struct loopnic_cq txcq;
 	struct loopnic_rq rq;
 	struct loopnic_cq rxcq;
+
+	/*
+	 * Adaptive moderation: NAPI feeds DIM while the flag is set (changed
+	 * under RTNL with NAPI quiesced by synchronize_net()); DIM's work
+	 * writes the moderation register it picks.
+	 */
+	bool rx_dim_on;
+	bool tx_dim_on;
+	struct dim rx_dim;
+	struct dim tx_dim;
+	/* Interrupts, and what NAPI completed: DIM's samples. */
+	u16 dim_events;
+	u64 dim_rx_packets;
+	u64 dim_rx_bytes;
+	u64 dim_tx_packets;
+	u64 dim_tx_bytes;
 };
 
 /* The channels of an open port, replaced as a whole on reconfiguration. */

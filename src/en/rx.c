@@ -187,6 +187,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		skb_record_rx_queue(skb, ch->ix);
 		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
 				    len);
+		ch->dim_rx_packets++;
+		ch->dim_rx_bytes += len;
 		trace_loopnic_rx(ch->netdev, skb, LOOPNIC_PATH_RING, ch->ix);
 		napi_gro_receive(&ch->napi, skb);
 	}

@@ -257,6 +257,8 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 	if (errs)
 		loopnic_count(ch->port, LOOPNIC_TX_DROPS, errs);
 	netdev_tx_completed_queue(sq->txq, pkts, bytes);
+	ch->dim_tx_packets += pkts;
+	ch->dim_tx_bytes += bytes;
 	WRITE_ONCE(sq->cc, cc);
 
 	/* Pairs with the barrier in loopnic_en_xmit() after it stopped the queue. */

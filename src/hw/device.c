@@ -267,6 +267,12 @@ void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 	case LOOPNIC_CH_CTRL:
 		loopnic_hw_ch_ctrl(ch, val);
 		return;
+	case LOOPNIC_CH_TXCQ_MOD:
+		loopnic_hw_cq_mod_write(ch, LOOPNIC_Q_TXCQ, val);
+		return;
+	case LOOPNIC_CH_RXCQ_MOD:
+		loopnic_hw_cq_mod_write(ch, LOOPNIC_Q_RXCQ, val);
+		return;
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
 		off -= LOOPNIC_CH_Q(0);
@@ -317,6 +323,10 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return READ_ONCE(ch->irq_cpu);
 	case LOOPNIC_CH_IRQS:
 		return atomic64_read(&ch->irqs);
+	case LOOPNIC_CH_TXCQ_MOD:
+		return loopnic_hw_cq_mod_read(ch, LOOPNIC_Q_TXCQ);
+	case LOOPNIC_CH_RXCQ_MOD:
+		return loopnic_hw_cq_mod_read(ch, LOOPNIC_Q_RXCQ);
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
 		off -= LOOPNIC_CH_Q(0);

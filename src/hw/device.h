@@ -7,6 +7,7 @@
 #define LOOPNIC_HW_DEVICE_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/platform_device.h>
 #include <linux/smp.h>
@@ -34,6 +35,18 @@ struct loopnic_hw_q {
 	u32 arm_ci;
 };
 
+/* LOOPNIC_CH_*CQ_MOD of one CQ; fields under ch->irq_lock. */
+struct loopnic_hw_cq_mod {
+	struct loopnic_hw_ch *ch;
+	enum loopnic_hw_queue q;
+	u16 usecs;
+	u16 frames;
+	/* The period: started (under irq_lock) by the first entry after arming. */
+	struct hrtimer timer;
+};
+
+#define LOOPNIC_HW_NUM_CQS	2
+
 struct loopnic_hw_ch {
 	struct loopnic_hw *hw;
 	unsigned int idx;
@@ -55,6 +68,8 @@ struct loopnic_hw_ch {
 	struct irq_work irq_work;
 	call_single_data_t irq_csd;
 	atomic64_t irqs;
+	/* Indexed by q - LOOPNIC_Q_TXCQ. */
+	struct loopnic_hw_cq_mod cq_mod[LOOPNIC_HW_NUM_CQS];
 
 	/* TX engine scratch: the frame being gathered. */
 	u8 frame[LOOPNIC_HW_MAX_FRAME];
@@ -109,5 +124,8 @@ void loopnic_hw_cq_event(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q);
 void loopnic_hw_cq_disarm_all(struct loopnic_hw_ch *ch);
 int loopnic_hw_irq_alloc(struct loopnic_hw *hw);
 void loopnic_hw_irq_free(struct loopnic_hw *hw);
+void loopnic_hw_cq_mod_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
+			     u64 val);
+u64 loopnic_hw_cq_mod_read(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q);
 
 #endif /* LOOPNIC_HW_DEVICE_H */

@@ -14,7 +14,11 @@
  * handler. irq_work_queue_on() would do both but is not exported to
  * modules. On PREEMPT_RT the IPI is followed by a self-IPI on the target
  * CPU (see loopnic_hw_irq_csd_fn()).
+ *
+ * Moderation (LOOPNIC_CH_*CQ_MOD) delays the firing of an armed CQ until
+ * enough entries are there or a per-CQ hrtimer ends the period.
  */
+#include <linux/bitfield.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/irq.h>
@@ -61,11 +65,23 @@ static void loopnic_hw_irq_csd_fn(void *info)
 		loopnic_hw_irq_deliver(ch);
 }
 
+static enum hrtimer_restart loopnic_hw_cq_mod_timer(struct hrtimer *timer);
+
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch)
 {
+	unsigned int i;
+
 	spin_lock_init(&ch->irq_lock);
 	ch->irq_work = IRQ_WORK_INIT_HARD(loopnic_hw_irq_work_fn);
 	INIT_CSD(&ch->irq_csd, loopnic_hw_irq_csd_fn, ch);
+	for (i = 0; i < LOOPNIC_HW_NUM_CQS; i++) {
+		struct loopnic_hw_cq_mod *mod = &ch->cq_mod[i];
+
+		mod->ch = ch;
+		mod->q = LOOPNIC_Q_TXCQ + i;
+		hrtimer_init(&mod->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		mod->timer.function = loopnic_hw_cq_mod_timer;
+	}
 }
 
 /*
@@ -88,19 +104,111 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 		irq_work_queue(&ch->irq_work);
 }
 
-static bool loopnic_hw_cq_fire(struct loopnic_hw_ch *ch, struct loopnic_hw_q *cq)
+static struct loopnic_hw_cq_mod *loopnic_hw_cq_mod(struct loopnic_hw_ch *ch,
+						   enum loopnic_hw_queue q)
 {
+	return &ch->cq_mod[q - LOOPNIC_Q_TXCQ];
+}
+
+/* Entries written at or past arm_ci, wrap-safe; <= 0 when none. */
+static s32 loopnic_hw_cq_new(struct loopnic_hw_q *cq)
+{
+	return READ_ONCE(cq->ctr) - cq->arm_ci;
+}
+
+/* Under ch->irq_lock. */
+static void loopnic_hw_cq_fire(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q)
+{
+	struct loopnic_hw_cq_mod *mod = loopnic_hw_cq_mod(ch, q);
+	struct loopnic_hw_q *cq = &ch->q[q];
+	s32 n;
+
 	/*
-	 * Fire once an entry at or past arm_ci is written: the producer
-	 * counter is past arm_ci, wrap-safe. Not just "differs": the driver
-	 * may consume a CQE as soon as its owner bit flips, before ctr moves,
-	 * and arm one ahead of ctr; that must not interrupt.
+	 * Fire once an entry at or past arm_ci is written, not as soon as ctr
+	 * differs: the driver may consume a CQE as soon as its owner bit
+	 * flips, before ctr moves, and arm one ahead of ctr; that must not
+	 * interrupt.
 	 */
-	if (!cq->armed || (s32)(READ_ONCE(cq->ctr) - cq->arm_ci) <= 0)
-		return false;
+	if (!cq->armed)
+		return;
+	n = loopnic_hw_cq_new(cq);
+	if (n <= 0)
+		return;
+	if (mod->usecs && (!mod->frames || n < mod->frames)) {
+		/* Not queued: this is the first entry of the period. */
+		if (!hrtimer_is_queued(&mod->timer))
+			hrtimer_start(&mod->timer,
+				      ns_to_ktime((u64)mod->usecs * NSEC_PER_USEC),
+				      HRTIMER_MODE_REL);
+		return;
+	}
 	cq->armed = false;
+	/* Cannot wait here; a callback already running finds the CQ disarmed. */
+	hrtimer_try_to_cancel(&mod->timer);
 	loopnic_hw_irq_raise(ch);
-	return true;
+}
+
+/*
+ * The end of a moderation period. Not HRTIMER_MODE_REL_HARD: on
+ * PREEMPT_RT, ch->irq_lock sleeps, so the callback must run in the
+ * softirq thread there, which a plain REL timer does by itself; elsewhere
+ * it runs in hard-IRQ context, as close as it gets to a device's own timer.
+ */
+static enum hrtimer_restart loopnic_hw_cq_mod_timer(struct hrtimer *timer)
+{
+	struct loopnic_hw_cq_mod *mod = container_of(timer, struct loopnic_hw_cq_mod,
+						     timer);
+	struct loopnic_hw_ch *ch = mod->ch;
+	struct loopnic_hw_q *cq = &ch->q[mod->q];
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->irq_lock, flags);
+	/*
+	 * A period started again while we waited for the lock (the CQ fired
+	 * on its count and was re-armed) is the one that decides now.
+	 */
+	if (!hrtimer_is_queued(timer) && cq->armed && loopnic_hw_cq_new(cq) > 0) {
+		cq->armed = false;
+		loopnic_hw_irq_raise(ch);
+	}
+	spin_unlock_irqrestore(&ch->irq_lock, flags);
+	return HRTIMER_NORESTART;
+}
+
+/* Process context: waits for a period's callback that is running. */
+static void loopnic_hw_cq_mod_cancel(struct loopnic_hw_ch *ch)
+{
+	unsigned int i;
+
+	for (i = 0; i < LOOPNIC_HW_NUM_CQS; i++)
+		hrtimer_cancel(&ch->cq_mod[i].timer);
+}
+
+void loopnic_hw_cq_mod_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
+			     u64 val)
+{
+	struct loopnic_hw_cq_mod *mod = loopnic_hw_cq_mod(ch, q);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->irq_lock, flags);
+	mod->usecs = FIELD_GET(LOOPNIC_CH_MOD_USECS, val);
+	mod->frames = FIELD_GET(LOOPNIC_CH_MOD_FRAMES, val);
+	/* Entries already there count against the new values at once. */
+	loopnic_hw_cq_fire(ch, q);
+	spin_unlock_irqrestore(&ch->irq_lock, flags);
+}
+
+u64 loopnic_hw_cq_mod_read(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q)
+{
+	struct loopnic_hw_cq_mod *mod = loopnic_hw_cq_mod(ch, q);
+	unsigned long flags;
+	u64 val;
+
+	spin_lock_irqsave(&ch->irq_lock, flags);
+	val = FIELD_PREP(LOOPNIC_CH_MOD_USECS, mod->usecs) |
+	      FIELD_PREP(LOOPNIC_CH_MOD_FRAMES, mod->frames);
+	spin_unlock_irqrestore(&ch->irq_lock, flags);
+	return val;
 }
 
 /* The driver's CQ doorbell: arm, and fire at once if entries are already there. */
@@ -113,7 +221,7 @@ void loopnic_hw_cq_arm(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q, u32 ci
 	if (READ_ONCE(ch->tx_on)) {
 		cq->armed = true;
 		cq->arm_ci = ci;
-		loopnic_hw_cq_fire(ch, cq);
+		loopnic_hw_cq_fire(ch, q);
 	}
 	spin_unlock_irqrestore(&ch->irq_lock, flags);
 }
@@ -124,7 +232,7 @@ void loopnic_hw_cq_event(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ch->irq_lock, flags);
-	loopnic_hw_cq_fire(ch, &ch->q[q]);
+	loopnic_hw_cq_fire(ch, q);
 	spin_unlock_irqrestore(&ch->irq_lock, flags);
 }
 
@@ -136,6 +244,8 @@ void loopnic_hw_cq_disarm_all(struct loopnic_hw_ch *ch)
 	ch->q[LOOPNIC_Q_TXCQ].armed = false;
 	ch->q[LOOPNIC_Q_RXCQ].armed = false;
 	spin_unlock_irqrestore(&ch->irq_lock, flags);
+	/* Disarmed CQs start no period: none can be queued after this. */
+	loopnic_hw_cq_mod_cancel(ch);
 }
 
 /*
