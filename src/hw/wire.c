@@ -140,7 +140,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	}
 
 	pc = READ_ONCE(rq->db);
-	if (rq->ctr == pc) {
+	if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
 		set_bit(src->idx, &ch->pause_waiters);
 		/*
 		 * Announce the wait before looking again: the doorbell writes
@@ -151,9 +151,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 		 */
 		smp_mb__after_atomic();
 		pc = READ_ONCE(rq->db);
-	}
-	if (rq->ctr == pc) {
-		if (loopnic_hw_paused(hw, src->hw)) {
+		if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
 			trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len,
 					      LOOPNIC_TRACE_WIRE_PAUSED);
 			atomic64_inc(&hw->tx_pause);
@@ -161,6 +159,8 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 			ret = LOOPNIC_WIRE_HELD;
 			goto out;
 		}
+	}
+	if (rq->ctr == pc) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_NO_BUFFER);
 		atomic64_inc(&hw->rx_out_of_buffer);
 		goto out;
