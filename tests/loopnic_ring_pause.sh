@@ -71,6 +71,8 @@ set_pause()
 		nsx "$NS_B" ethtool -A $B rx "$1" tx "$1"
 }
 
+# The test's own stdout, for diagnostics from inside check.
+exec 3>&1
 must_load path=ring channels=1
 pair_netns $A $B quiet
 
@@ -225,6 +227,7 @@ rm -f /tmp/lnt-flood.$$
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
 snap_pair now "$STATS"
+diag "flood: pause toggled $toggled times; $(grep -E 'transmitted|rtt' <<<"$FLOOD_OUT" | tr '\n' ' ')"
 flood_clean()
 {
 	local rc=0 end s
@@ -268,6 +271,8 @@ held_then_down()
 	wait_for 30 sender_gone || { echo "sender still blocked 30 s after $B went down"; return 1; }
 	wait_quiet $A "$NS_A"
 	snap_pair now "$STATS"
+	# check shows its command's output only on failure: the numbers go to fd 3.
+	diag "$B down: $(conserved)" >&3
 	is_ge "B.rx_discards_phy delta (held frames dropped)" 1 "$(delta B rx_discards_phy)" &&
 		conserved
 }
