@@ -399,6 +399,45 @@ int loopnic_set_rxfh(struct net_device *dev, const u32 *indir, const u8 *key,
 	return 0;
 }
 
+/* No autonegotiation: the MAC does what it is told, as with a fixed link. */
+static void loopnic_get_pauseparam(struct net_device *dev,
+				   struct ethtool_pauseparam *pause)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	pause->autoneg = AUTONEG_DISABLE;
+	if (!loopnic_is_ring(dev))
+		return;
+	pause->rx_pause = port->params.rx_pause;
+	pause->tx_pause = port->params.tx_pause;
+}
+
+static int loopnic_set_pauseparam(struct net_device *dev,
+				  struct ethtool_pauseparam *pause)
+{
+	if (!loopnic_is_ring(dev))
+		return -EOPNOTSUPP;
+	/* This op gets no extack: the reason goes to the log instead. */
+	if (pause->autoneg) {
+		netdev_info(dev, "pause autonegotiation is not supported, only autoneg off\n");
+		return -EINVAL;
+	}
+	loopnic_en_set_pause(netdev_priv(dev), pause->rx_pause, pause->tx_pause);
+	return 0;
+}
+
+/* Fields not written stay "not set" for the core: none on the backlog path. */
+static void loopnic_get_pause_stats(struct net_device *dev,
+				    struct ethtool_pause_stats *stats)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	if (!loopnic_is_ring(dev) || !port->hw)
+		return;
+	stats->tx_pause_frames = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_TX_PAUSE);
+	stats->rx_pause_frames = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_RX_PAUSE);
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
 				     ETHTOOL_COALESCE_MAX_FRAMES |
@@ -423,4 +462,7 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.set_rxfh		= loopnic_set_rxfh_compat,
 	.get_priv_flags		= loopnic_get_priv_flags,
 	.set_priv_flags		= loopnic_set_priv_flags,
+	.get_pauseparam		= loopnic_get_pauseparam,
+	.set_pauseparam		= loopnic_set_pauseparam,
+	.get_pause_stats	= loopnic_get_pause_stats,
 };

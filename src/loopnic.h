@@ -84,6 +84,9 @@ struct loopnic_params {
 	/* DIM picks the moderation instead of rx_coal/tx_coal. */
 	bool rx_adaptive;
 	bool tx_adaptive;
+	/* ethtool -A: honour PAUSE from the peer (rx), send it (tx). */
+	bool rx_pause;
+	bool tx_pause;
 };
 
 struct loopnic_pcpu_stats {
@@ -151,6 +154,7 @@ void loopnic_en_uninit(struct loopnic_port *port);
 int loopnic_en_open(struct loopnic_port *port);
 void loopnic_en_stop(struct loopnic_port *port);
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
+void loopnic_en_set_pause(struct loopnic_port *port, bool rx, bool tx);
 int loopnic_en_reconfigure(struct loopnic_port *port,
 			   const struct loopnic_params *params);
 void loopnic_en_set_coalesce(struct loopnic_port *port);

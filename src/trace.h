@@ -21,6 +21,7 @@ enum loopnic_wire_result {
 	LOOPNIC_TRACE_WIRE_TOO_LONG,
 	LOOPNIC_TRACE_WIRE_NO_CABLE,
 	LOOPNIC_TRACE_WIRE_HELD,
+	LOOPNIC_TRACE_WIRE_PAUSED,
 };
 
 #endif /* LOOPNIC_TRACE_TYPES */
@@ -51,6 +52,7 @@ TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_RQ_OFF);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_TOO_LONG);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_NO_CABLE);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_HELD);
+TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_PAUSED);
 
 #define loopnic_show_path(p)					\
 	__print_symbolic(p,					\
@@ -71,7 +73,8 @@ TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_HELD);
 			 { LOOPNIC_TRACE_WIRE_RQ_OFF, "rq_off" },	\
 			 { LOOPNIC_TRACE_WIRE_TOO_LONG, "too_long" },	\
 			 { LOOPNIC_TRACE_WIRE_NO_CABLE, "no_cable" },	\
-			 { LOOPNIC_TRACE_WIRE_HELD, "held" })
+			 { LOOPNIC_TRACE_WIRE_HELD, "held" },		\
+			 { LOOPNIC_TRACE_WIRE_PAUSED, "paused" })
 
 /* ndo_start_xmit, both paths, before the frame is queued anywhere. */
 TRACE_EVENT(loopnic_xmit,

@@ -97,6 +97,23 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  * 0 releases them.
  */
 #define LOOPNIC_REG_RX_HOLD		0x0028
+/*
+ * rw: link-level flow control, as IEEE 802.3x PAUSE. A frame arriving for
+ * an RQ with no posted WQE is dropped into rx_out_of_buffer unless the
+ * receiving port has LOOPNIC_PAUSE_TX (it sends PAUSE) and the sending port
+ * has LOOPNIC_PAUSE_RX (it honours PAUSE): then the wire holds the frame
+ * in the sender's SQ, whose engine stops on it, and the sender resends it
+ * once the receiver rings that RQ's doorbell. An RQ that is disabled, or a
+ * cable that is gone, still drops. Writable at any time; a bit cleared
+ * releases the frames it held, which are then delivered or dropped.
+ */
+#define LOOPNIC_REG_PAUSE		0x0030
+#define LOOPNIC_PAUSE_RX		BIT(0)
+#define LOOPNIC_PAUSE_TX		BIT(1)
+/* ro: PAUSE this port sent (frames held for lack of an RX WQE of ours). */
+#define LOOPNIC_REG_TX_PAUSE		0x0038
+/* ro: PAUSE this port honoured (frames of ours held by the peer). */
+#define LOOPNIC_REG_RX_PAUSE		0x0040
 
 /*
  * Receive side scaling. The MAC hashes each received frame with Toeplitz

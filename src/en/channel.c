@@ -444,6 +444,27 @@ static int loopnic_set_real_num_queues(struct loopnic_port *port, unsigned int n
 	return err;
 }
 
+/* Flow control is the MAC's, not a channel's: it outlives reconfiguration. */
+static void loopnic_pause_program(struct loopnic_port *port)
+{
+	u64 val = 0;
+
+	if (port->params.rx_pause)
+		val |= LOOPNIC_PAUSE_RX;
+	if (port->params.tx_pause)
+		val |= LOOPNIC_PAUSE_TX;
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_PAUSE, val);
+}
+
+/* Under RTNL. While the port is down only stored, as the ring sizes. */
+void loopnic_en_set_pause(struct loopnic_port *port, bool rx, bool tx)
+{
+	port->params.rx_pause = rx;
+	port->params.tx_pause = tx;
+	if (port->chs)
+		loopnic_pause_program(port);
+}
+
 int loopnic_en_open(struct loopnic_port *port)
 {
 	struct loopnic_channels *chs;
@@ -456,6 +477,7 @@ int loopnic_en_open(struct loopnic_port *port)
 	if (err)
 		goto err_free;
 	loopnic_rss_program(port);
+	loopnic_pause_program(port);
 	err = loopnic_chs_activate(chs);
 	if (err)
 		goto err_free;

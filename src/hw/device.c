@@ -92,6 +92,12 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	spin_lock(&ch->rx_lock);
 	ch->rx_on = false;
 	spin_unlock(&ch->rx_lock);
+	/*
+	 * A sender paused on this RQ would wait for a doorbell that never
+	 * comes: it tries again and finds the RQ off (rx_discards). Any bit
+	 * it set is visible: it set it under rx_lock.
+	 */
+	loopnic_hw_pause_release(ch);
 
 	loopnic_hw_cq_disarm_all(ch);
 }
@@ -187,8 +193,10 @@ static void loopnic_hw_q_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q
 			break;
 		}
 		WRITE_ONCE(q->db, val);
-		/* The RQ needs no kick: the wire looks for buffers per frame. */
-		if (qi == LOOPNIC_Q_SQ && READ_ONCE(ch->tx_on))
+		/* The wire looks for RX buffers per frame; only a paused sender waits. */
+		if (qi == LOOPNIC_Q_RQ)
+			loopnic_hw_rq_posted(ch);
+		else if (READ_ONCE(ch->tx_on))
 			queue_work(loopnic_hw_wq, &ch->tx_work);
 		break;
 	}
@@ -233,6 +241,10 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 
 	if (reg == LOOPNIC_REG_RX_HOLD) {
 		loopnic_hw_rx_hold(hw, val & 1);
+		return true;
+	}
+	if (reg == LOOPNIC_REG_PAUSE) {
+		loopnic_hw_pause_set(hw, val);
 		return true;
 	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
@@ -298,6 +310,12 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->tx_discards);
 	case LOOPNIC_REG_RX_HOLD:
 		return READ_ONCE(hw->rx_hold);
+	case LOOPNIC_REG_PAUSE:
+		return READ_ONCE(hw->pause);
+	case LOOPNIC_REG_TX_PAUSE:
+		return atomic64_read(&hw->tx_pause);
+	case LOOPNIC_REG_RX_PAUSE:
+		return atomic64_read(&hw->rx_pause);
 	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {

@@ -57,6 +57,11 @@ struct loopnic_hw_ch {
 	/* Serializes frames arriving from the wire against RQ enable/disable. */
 	spinlock_t rx_lock;
 	bool rx_on;
+	/*
+	 * Channels of the peer whose TX engine stopped on a frame for our
+	 * empty RQ (PAUSE): the RQ doorbell restarts them. See wire.c.
+	 */
+	unsigned long pause_waiters;
 
 	/* The channel's MSI-X vector: its Linux IRQ and where it points. */
 	spinlock_t irq_lock;
@@ -86,6 +91,10 @@ struct loopnic_hw {
 	atomic64_t tx_discards;
 	/* LOOPNIC_REG_RX_HOLD; read by the peer's engines under RCU. */
 	bool rx_hold;
+	/* LOOPNIC_REG_PAUSE: read by our engines (RX) and the peer's (TX). */
+	u32 pause;
+	atomic64_t tx_pause;
+	atomic64_t rx_pause;
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -108,14 +117,21 @@ enum loopnic_hw_wire {
 	LOOPNIC_WIRE_SENT,
 	/* No cable: the frame is gone, counted in tx_discards. */
 	LOOPNIC_WIRE_NO_CABLE,
-	/* The peer holds its RX: the frame stays in the SQ for later. */
+	/*
+	 * The peer holds its RX, or sent PAUSE: the frame stays in the SQ
+	 * for later.
+	 */
 	LOOPNIC_WIRE_HELD,
 };
 
-enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
-					  u32 len, unsigned long *rx_chs);
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
+					  const u8 *frame, u32 len,
+					  unsigned long *rx_chs);
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
+void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
+void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch);
+void loopnic_hw_pause_release(struct loopnic_hw_ch *ch);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

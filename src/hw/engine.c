@@ -124,8 +124,11 @@ void loopnic_hw_engine_work(struct work_struct *work)
 			break;
 		trace_loopnic_hw_wqe_fetch(&ch->hw->pdev->dev, ch->idx, LOOPNIC_Q_SQ,
 					   sq->ctr, n, len);
-		/* Held: releasing the hold requeues us, and we gather it again. */
-		if (!err && loopnic_hw_wire_xmit(ch->hw, ch->frame, len, &rx_chs) ==
+		/*
+		 * Held: releasing the hold, or the peer's RQ doorbell after
+		 * PAUSE, requeues us, and we gather it again.
+		 */
+		if (!err && loopnic_hw_wire_xmit(ch, ch->frame, len, &rx_chs) ==
 			    LOOPNIC_WIRE_HELD) {
 			held = true;
 			break;

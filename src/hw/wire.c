@@ -4,7 +4,8 @@
  * device is steered by the peer's RSS to one of its channels and lands in
  * that channel's next posted RX buffer, announced by an RX CQE. No buffer
  * posted: the frame is dropped and counted in the peer's rx_out_of_buffer,
- * as on mlx5.
+ * as on mlx5, unless link-level flow control (LOOPNIC_REG_PAUSE) makes the
+ * wire hold it in the sender's SQ until the RQ is refilled.
  */
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -99,12 +100,25 @@ static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
 }
 
 /*
- * Runs in the sender's TX engine. Returns the channel the frame was steered
- * to (also when it was dropped there).
+ * 802.3x between @rx (whose RQ is empty) and the port @src sends from: @rx
+ * sends PAUSE if its TX pause is on, @src honours it if its RX pause is on.
  */
-static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
-					u32 len)
+static bool loopnic_hw_paused(struct loopnic_hw *rx, struct loopnic_hw *src)
 {
+	return (READ_ONCE(rx->pause) & LOOPNIC_PAUSE_TX) &&
+	       (READ_ONCE(src->pause) & LOOPNIC_PAUSE_RX);
+}
+
+/*
+ * Runs in the sender's TX engine, whose channel is @src. Sets *@ixp to the
+ * channel the frame was steered to (also when it was dropped or held there).
+ */
+static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
+						struct loopnic_hw_ch *src,
+						const u8 *frame, u32 len,
+						unsigned int *ixp)
+{
+	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw_ch *ch;
 	struct loopnic_rx_wqe *wqe;
 	struct loopnic_hw_q *rq;
@@ -114,6 +128,7 @@ static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 
 	hash = loopnic_hw_rss_hash(hw, frame, len, &type);
 	ix = READ_ONCE(hw->rss_indir[hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
+	*ixp = ix;
 	ch = &hw->ch[ix];
 	rq = &ch->q[LOOPNIC_Q_RQ];
 
@@ -125,6 +140,26 @@ static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 	}
 
 	pc = READ_ONCE(rq->db);
+	if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
+		set_bit(src->idx, &ch->pause_waiters);
+		/*
+		 * Announce the wait before looking again: the doorbell writes
+		 * the counter before it looks for waiters, so either we see
+		 * its counter now or it sees our bit and restarts our engine
+		 * (loopnic_hw_rq_posted()). The same for a pause bit cleared
+		 * meanwhile (loopnic_hw_pause_set()).
+		 */
+		smp_mb__after_atomic();
+		pc = READ_ONCE(rq->db);
+		if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
+			trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len,
+					      LOOPNIC_TRACE_WIRE_PAUSED);
+			atomic64_inc(&hw->tx_pause);
+			atomic64_inc(&src->hw->rx_pause);
+			ret = LOOPNIC_WIRE_HELD;
+			goto out;
+		}
+	}
 	if (rq->ctr == pc) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_NO_BUFFER);
 		atomic64_inc(&hw->rx_out_of_buffer);
@@ -148,7 +183,7 @@ static unsigned int loopnic_hw_rx_frame(struct loopnic_hw *hw, const u8 *frame,
 	rq->ctr++;
 out:
 	spin_unlock(&ch->rx_lock);
-	return ix;
+	return ret;
 }
 
 /*
@@ -156,11 +191,14 @@ out:
  * The peer's hold is tested under the same RCU read section as the
  * delivery: loopnic_hw_rx_hold() waits for that section to end.
  */
-enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame,
-					  u32 len, unsigned long *rx_chs)
+enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
+					  const u8 *frame, u32 len,
+					  unsigned long *rx_chs)
 {
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
+	struct loopnic_hw *hw = src->hw;
 	struct loopnic_hw *peer;
+	unsigned int ix;
 
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
@@ -172,10 +210,64 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw *hw, const u8 *frame
 		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_HELD);
 		ret = LOOPNIC_WIRE_HELD;
 	} else {
-		__set_bit(loopnic_hw_rx_frame(peer, frame, len), rx_chs);
+		ret = loopnic_hw_rx_frame(peer, src, frame, len, &ix);
+		if (ret == LOOPNIC_WIRE_SENT)
+			__set_bit(ix, rx_chs);
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * Restart the peer's engines that stopped on PAUSE from @ch. Each takes its
+ * frame again and either delivers it or waits anew.
+ */
+void loopnic_hw_pause_release(struct loopnic_hw_ch *ch)
+{
+	struct loopnic_hw *peer;
+	unsigned long waiters;
+	unsigned int i;
+
+	waiters = xchg(&ch->pause_waiters, 0);
+	if (!waiters)
+		return;
+	rcu_read_lock();
+	peer = rcu_dereference(ch->hw->peer);
+	if (peer)
+		for_each_set_bit(i, &waiters, LOOPNIC_HW_MAX_CHANNELS)
+			if (READ_ONCE(peer->ch[i].tx_on))
+				queue_work(loopnic_hw_wq, &peer->ch[i].tx_work);
+	rcu_read_unlock();
+}
+
+/* The RQ doorbell of @ch was written: new buffers for a paused sender. */
+void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch)
+{
+	/* Pairs with smp_mb__after_atomic() in loopnic_hw_rx_frame(). */
+	smp_mb();
+	if (READ_ONCE(ch->pause_waiters))
+		loopnic_hw_pause_release(ch);
+}
+
+/*
+ * LOOPNIC_REG_PAUSE. Whatever this write turned off, every frame held by
+ * PAUSE on either side is tried again: held frames for our RQs (our TX
+ * pause) are the peer's engines waiting on our channels, our own held
+ * frames (our RX pause) are our engines.
+ */
+void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val)
+{
+	unsigned int i;
+
+	WRITE_ONCE(hw->pause, val & (LOOPNIC_PAUSE_RX | LOOPNIC_PAUSE_TX));
+	/* Pairs with smp_mb__after_atomic() in loopnic_hw_rx_frame(). */
+	smp_mb();
+	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
+		loopnic_hw_pause_release(&hw->ch[i]);
+		/* Their bits on the peer's channels stay: a spare restart is harmless. */
+		if (READ_ONCE(hw->ch[i].tx_on))
+			queue_work(loopnic_hw_wq, &hw->ch[i].tx_work);
+	}
 }
 
 /*
