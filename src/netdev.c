@@ -152,10 +152,13 @@ static int loopnic_stop(struct net_device *dev)
 	netif_carrier_off(dev);
 	if (peer)
 		netif_carrier_off(peer);
-	if (port->path == LOOPNIC_PATH_RING)
+	if (port->path == LOOPNIC_PATH_RING) {
 		loopnic_en_stop(port);
-	else
+	} else {
 		loopnic_backlog_close(port);
+		/* The qdiscs are empty now: drop the queues a path switch left. */
+		netif_set_real_num_tx_queues(dev, 1);
+	}
 	return 0;
 }
 
@@ -255,13 +258,19 @@ static void loopnic_path_close_rx(struct loopnic_port *port, unsigned long deadl
 	loopnic_backlog_close(port);
 }
 
-/* Under RTNL: growing the RX queue count adds sysfs entries, and may fail. */
+/*
+ * Under RTNL: growing a queue count adds sysfs entries, and may fail. A
+ * running port keeps its TX queues on the backlog path, which takes a
+ * frame from any of them: fewer would reset the qdiscs of the others,
+ * dropping what they hold. ndo_stop leaves it one.
+ */
 static int loopnic_path_queues(struct loopnic_port *port)
 {
 	unsigned int n = port->path == LOOPNIC_PATH_RING ? port->params.num_ch : 1;
-	int err;
+	int err = 0;
 
-	err = netif_set_real_num_tx_queues(port->dev, n);
+	if (n > 1 || !netif_running(port->dev))
+		err = netif_set_real_num_tx_queues(port->dev, n);
 	if (!err)
 		err = netif_set_real_num_rx_queues(port->dev, n);
 	return err;

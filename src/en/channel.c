@@ -499,8 +499,9 @@ err_free:
 /*
  * Path switch of a running port, first step (on both ends before the
  * second step on either): the stack stops handing us frames and the SQs
- * drain into the peer, which still receives. One TX queue first, while
- * the channels run, for the reason loopnic_en_reconfigure() gives.
+ * drain into the peer, which still receives. The TX queue count stays:
+ * shrinking it resets the qdiscs of the queues going away, with whatever
+ * they hold, and the backlog path takes a frame from any queue.
  */
 void loopnic_en_close_tx(struct loopnic_port *port, unsigned long deadline)
 {
@@ -508,7 +509,6 @@ void loopnic_en_close_tx(struct loopnic_port *port, unsigned long deadline)
 
 	if (!chs)
 		return;
-	netif_set_real_num_tx_queues(port->dev, 1);
 	loopnic_chs_tx_disable(port, chs);
 	loopnic_chs_drain_tx(chs, deadline);
 }
