@@ -457,6 +457,18 @@ driver_of()
 	nsx "${2:-}" ethtool -i "$1" | awk '$1 == "driver:" { print $2 }'
 }
 
+# refused CMD...: CMD must fail and say why.
+refused()
+{
+	local out
+	if out=$("$@" 2>&1); then
+		echo "accepted: $*"
+		return 1
+	fi
+	[ -n "$out" ] || { echo "no message from: $*"; return 1; }
+	echo "$*: $out"
+}
+
 # ---- counters ----------------------------------------------------------
 
 # ethstat DEV NAME [NS]: one counter from ethtool -S; fails if absent.

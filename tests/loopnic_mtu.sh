@@ -65,8 +65,8 @@ ipv6_on()
 }
 check "MTU 65535: $COUNT IPv6 DF pings of 65487 bytes answered" ipv6_on
 
-# refused MTU: ip link set must fail and the MTU must stay what it was.
-refused()
+# mtu_refused MTU: ip link set must fail and the MTU must stay what it was.
+mtu_refused()
 {
 	local old
 	old=$(mtu_of $A "$NS_A")
@@ -76,8 +76,8 @@ refused()
 	fi
 	is_eq "$A mtu after refused change" "$old" "$(mtu_of $A "$NS_A")"
 }
-check "MTU 65536 refused" refused 65536
-check "MTU 67 refused" refused 67
+check "MTU 65536 refused" mtu_refused 65536
+check "MTU 67 refused" mtu_refused 67
 
 accepted()
 {

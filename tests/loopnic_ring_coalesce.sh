@@ -192,17 +192,6 @@ check "$FLOOD flood pings during the changes: none lost, nothing dropped" no_los
 
 # ---- refused values --------------------------------------------------------
 
-# refused CMD...: CMD must fail and say why.
-refused()
-{
-	local out
-	if out=$("$@" 2>&1); then
-		echo "accepted: $*"
-		return 1
-	fi
-	[ -n "$out" ] || { echo "no message from: $*"; return 1; }
-	echo "$*: $out"
-}
 invalid()
 {
 	local rc=0 cur

@@ -37,17 +37,6 @@ combined_of()
 must_load path=ring
 pair_netns $A $B quiet
 
-# refused DESC CMD...: CMD must fail and say why; nothing may change.
-refused()
-{
-	local out
-	if out=$("$@" 2>&1); then
-		echo "accepted: $*"
-		return 1
-	fi
-	[ -n "$out" ] || { echo "no message from: $*"; return 1; }
-	echo "$*: $out"
-}
 invalid()
 {
 	local rc=0 rx cur
