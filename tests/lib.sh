@@ -626,11 +626,17 @@ TRACEFS=/sys/kernel/tracing
 # What traced() captured, for ev_count().
 TRACE_OUT=""
 
+# mount_tracefs: tracefs at $TRACEFS, if the kernel has it.
+mount_tracefs()
+{
+	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
+}
+
 # require_tracefs: skip the test without tracefs; else prepare TRACE_OUT and
 # leave the events off and the buffer empty at exit.
 require_tracefs()
 {
-	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
+	mount_tracefs
 	[ -d $TRACEFS/events ] || skip_all "no tracefs (CONFIG_TRACING) at $TRACEFS"
 	TRACE_OUT=/tmp/$TEST_NAME.$$.trace
 	on_exit "rm -f $TRACE_OUT"

@@ -16,8 +16,7 @@ B=loopnic1
 CH=4
 FLOWS=8 PER_FLOW=10 SIZE=100 PORT=9000
 N=$((FLOWS * PER_FLOW))
-TRACING=/sys/kernel/tracing
-EVENT=$TRACING/events/net/napi_gro_receive_entry
+EVENT=$TRACEFS/events/net/napi_gro_receive_entry
 
 ktap_plan 6
 require_module
@@ -103,22 +102,20 @@ check "-X weight 0 0 1 1: all flows on RX queues 2 and 3 only" weight
 
 # ---- the hash reaches the skb -------------------------------------------
 
-if [ ! -d "$EVENT" ]; then
-	mount -t tracefs nodev $TRACING 2>/dev/null
-fi
+mount_tracefs
 if [ ! -d "$EVENT" ]; then
 	ktap_skip "hash on the skb, l4_hash=1" "no tracefs event net/napi_gro_receive_entry"
 	ktap_skip "-K rxhash off: no hash on the skb" "no tracefs event net/napi_gro_receive_entry"
 else
-	on_exit "echo 0 > $EVENT/enable; echo > $EVENT/filter; echo > $TRACING/trace"
+	on_exit "echo 0 > $EVENT/enable; echo > $EVENT/filter; echo > $TRACEFS/trace"
 	echo "name == \"$B\"" >"$EVENT/filter" 2>/dev/null || true
 	trace_flows()
 	{
-		echo >"$TRACING/trace"
+		echo >"$TRACEFS/trace"
 		echo 1 >"$EVENT/enable" || return 1
 		flows || return 1
 		echo 0 >"$EVENT/enable"
-		TRACE=$(grep "dev=$B " "$TRACING/trace")
+		TRACE=$(grep "dev=$B " "$TRACEFS/trace")
 		[ -n "$TRACE" ] || { echo "no napi_gro_receive_entry for $B"; return 1; }
 		echo "$(grep -c . <<<"$TRACE") events for $B; first: $(head -n 1 <<<"$TRACE")"
 	}
