@@ -20,7 +20,7 @@
 #
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
-#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring"),
+#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring ring-2ch"),
 #      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
 #      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
@@ -38,8 +38,11 @@ pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
 pkt_secs=${BENCH_PKT_SECS:-3}
 afpacket_tx=${BENCH_AFPACKET_TX:-}
-paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring}
+paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring ring-2ch}
 port=5201
+# the two-flow test's first client port; the servers listen on port + 1, + 2
+tcp2_cport=40000
+tcp2_spread=''
 [[ $runs =~ ^[1-9][0-9]*$ && $pings =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ &&
 	$pkt_secs =~ ^[1-9][0-9]*$ ]] ||
 	{ echo "bench: BENCH_RUNS, BENCH_PINGS, BENCH_SECS and BENCH_PKT_SECS must be positive integers" >&2; exit 2; }
@@ -133,7 +136,7 @@ dev_of() {
 	case $1 in
 	lo) echo lo ;;
 	veth-*) echo va ;;
-	backlog | ring) echo loopnic0 ;;
+	backlog | ring*) echo loopnic0 ;;
 	esac
 }
 
@@ -144,7 +147,7 @@ server_of() {
 	case $1 in
 	lo) echo "bench-a 127.0.0.1" ;;
 	veth-*) echo "bench-b 10.1.0.2" ;;
-	backlog | ring) echo "bench-b 10.2.0.2" ;;
+	backlog | ring*) echo "bench-b 10.2.0.2" ;;
 	esac
 }
 
@@ -225,6 +228,125 @@ print(round((r["packets"] - r["lost_packets"]) / r["seconds"] / 1e3, 1),
 	progress "  $1 udp 64B: $kpps kpps received, $loss% lost"
 }
 
+# rss_ports PATH: two TCP client ports for the two-flow test. On a ring
+# path with two channels they are picked, from each end's `ethtool -x` and
+# the device's Toeplitz hash (include/loopnic/hw.h), so that flow i's data
+# lands in loopnic1's RX queue i and its ACKs in loopnic0's RX queue i, as
+# an administrator would place flows; anywhere else any two ports do.
+rss_ports() {
+	if [ "$1" != ring-2ch ]; then
+		echo "$tcp2_cport $((tcp2_cport + 1))"
+		return
+	fi
+	python3 - "$port" "$tcp2_cport" "$(na ethtool -x loopnic0)" "$(nb ethtool -x loopnic1)" <<'PY'
+import ipaddress, re, sys
+
+def rss(text):
+    indir = []
+    for line in text.splitlines():
+        m = re.match(r'\s*\d+:\s+([\d\s]+)$', line)
+        if m:
+            indir += [int(x) for x in m.group(1).split()]
+    key = bytes.fromhex(re.search(r'hash key:\s*\n\s*([0-9a-f:]+)', text).group(1).replace(':', ''))
+    return indir, key
+
+def toeplitz(key, data):
+    k = int.from_bytes(key, 'big')
+    kbits = len(key) * 8
+    h = 0
+    for i in range(len(data) * 8):
+        if data[i // 8] & (0x80 >> (i % 8)):
+            h ^= (k >> (kbits - 32 - i)) & 0xffffffff
+    return h
+
+def queue(rx, src, dst, sport, dport):
+    indir, key = rx
+    data = (ipaddress.ip_address(src).packed + ipaddress.ip_address(dst).packed +
+            sport.to_bytes(2, 'big') + dport.to_bytes(2, 'big'))
+    return indir[toeplitz(key, data) % len(indir)]
+
+sport0, cport0 = int(sys.argv[1]), int(sys.argv[2])
+a, b = rss(sys.argv[3]), rss(sys.argv[4])
+ports = []
+for i in (0, 1):
+    sport = sport0 + 1 + i
+    for c in range(cport0, cport0 + 4096):
+        if c not in ports and queue(b, '10.2.0.1', '10.2.0.2', c, sport) == i and \
+           queue(a, '10.2.0.2', '10.2.0.1', sport, c) == i:
+            ports.append(c)
+            break
+print(*ports)
+PY
+}
+
+# xps_pin on|off: on a two-queue loopnic0/1, CPU i sends on TX queue i
+xps_pin() {
+	local ns dev q
+	for ns in bench-a bench-b; do
+		dev=loopnic1
+		[ $ns = bench-b ] || dev=loopnic0
+		for q in 0 1; do
+			[ -e "/sys/class/net/$dev/queues/tx-$q" ] || continue
+			ip netns exec $ns sh -c "echo $([ "$1" = on ] && echo $((1 << q)) || echo 0) > /sys/class/net/$dev/queues/tx-$q/xps_cpus"
+		done
+	done
+}
+
+# "TOTAL IDLE" jiffies of all CPUs so far (idle includes iowait)
+cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat
+}
+
+# Two TCP streams at once, each with its own iperf3 client and server
+# (iperf3 3.12 runs all of one client's streams in one thread), flow i's
+# both ends pinned to CPU i: the scaling a second channel can give.
+bench_tcp2() { # PATH ROUND
+	local ns addr i n c0 c1 mbps rx0 rx1 cpu0 cpu1 srv=() cl=()
+	read -r ns addr <<<"$(server_of "$1")"
+	read -r c0 c1 <<<"$(rss_ports "$1")"
+	[ -n "${c1:-}" ] || { warn "$1: no client ports for RSS"; return; }
+	case $1 in ring*) xps_pin on ;; esac
+	rx0=$(nb ethtool -S loopnic1 2>/dev/null | awk '$1 ~ /^rx[01]_packets:$/ { printf "%s ", $2 }') || true
+	for i in 0 1; do
+		timeout $((secs + 60)) ip netns exec "$ns" taskset -c $i \
+			iperf3 -s -1 -p $((port + 1 + i)) >/dev/null 2>&1 &
+		srv+=($!)
+	done
+	for i in 0 1; do
+		for ((n = 0; n < 100; n++)); do
+			if ip netns exec "$ns" ss -Hltn "sport = :$((port + 1 + i))" | grep -q .; then
+				break
+			fi
+			sleep 0.1
+		done
+	done
+	cpu0=$(cpu_ticks)
+	for i in 0 1; do
+		local c=$c0
+		[ $i -eq 0 ] || c=$c1
+		timeout $((secs + 45)) ip netns exec bench-a taskset -c $i iperf3 -c "$addr" \
+			-p $((port + 1 + i)) --cport "$c" -t "$secs" -J >"$work/tcp2.$i.json" &
+		cl+=($!)
+	done
+	local rc=0
+	wait "${cl[@]}" || rc=1
+	cpu1=$(cpu_ticks)
+	wait "${srv[@]}" 2>/dev/null || true
+	case $1 in ring*) xps_pin off ;; esac
+	[ $rc -eq 0 ] || { warn "$1: iperf3 two flows failed"; return; }
+	mbps=$(python3 -c '
+import json, sys
+print(round(sum(json.load(open(f))["end"]["sum_received"]["bits_per_second"] for f in sys.argv[1:]) / 1e6, 1))
+' "$work/tcp2.0.json" "$work/tcp2.1.json") || { warn "$1: iperf3 two flows: no result"; return; }
+	record "$1" tcp2_mbps "$2" "$mbps"
+	record "$1" tcp2_cpu "$2" "$(echo "$cpu0 $cpu1" | awk '{ printf "%.0f", 100 * (1 - ($4 - $2) / ($3 - $1)) }')"
+	if [ "$1" = ring-2ch ]; then
+		rx1=$(nb ethtool -S loopnic1 | awk '$1 ~ /^rx[01]_packets:$/ { printf "%s ", $2 }')
+		tcp2_spread=$(echo "$rx0 $rx1" | awk '{ printf "RX queue 0 %d, RX queue 1 %d frames", $3 - $1, $4 - $2 }')
+	fi
+	progress "  $1 tcp, 2 flows: $mbps Mbit/s${tcp2_spread:+ ($tcp2_spread)}"
+}
+
 # AF_PACKET frames (64 bytes) into the path's device: one sendto() each, or
 # through a PACKET_MMAP TX ring
 bench_afpacket() { # PATH ROUND sendto|mmap
@@ -298,6 +420,7 @@ measure() { # PATH ROUND
 	count_begin "$1"
 	bench_tcp "$1" "$2"
 	count_end "$1" tcp
+	bench_tcp2 "$1" "$2"
 	count_begin "$1"
 	bench_udp "$1" "$2"
 	count_end "$1" udp
@@ -335,7 +458,8 @@ for ((r = 1; r <= runs; r++)); do
 				$1 == "tcp-segmentation-offload" { printf "%s%s: %s", s, $1, $2; s = ", " }')
 			;;
 		backlog) load_loopnic ;;
-		ring) load_loopnic path=ring ;;
+		ring) load_loopnic path=ring channels=1 ;;
+		ring-2ch) load_loopnic path=ring channels=2 ;;
 		*)
 			echo "bench: unknown path '$p'" >&2
 			exit 2
@@ -371,12 +495,15 @@ label() {
 	veth-gro-on) echo "veth, GRO on" ;;
 	backlog) echo "loopnic backlog" ;;
 	ring) echo "loopnic ring" ;;
+	ring-2ch) echo "loopnic ring, 2 ch" ;;
 	esac
 }
 
 # metric:row name:decimals, in the table's (and the chart's) order
 METRICS=("ping_p50:ping RTT p50 (us):0" "ping_p99:ping RTT p99 (us):0"
-	"tcp_mbps:TCP stream (Mbit/s):0" "udp_kpps:UDP 64 B recv (kpps):1"
+	"tcp_mbps:TCP stream (Mbit/s):0" "tcp2_mbps:TCP, 2 flows (Mbit/s):0"
+	"tcp2_cpu:TCP, 2 flows: guest CPUs busy (%):0"
+	"udp_kpps:UDP 64 B recv (kpps):1"
 	"udp_loss:UDP 64 B loss (%):1"
 	"afp_sendto:AF_PACKET sendto() TX (kframes/s):1"
 	"afp_mmap:AF_PACKET TX_RING TX (kframes/s):1"
@@ -415,12 +542,15 @@ report() {
 		ref_l=$(median lo "$m")
 		for p in $paths; do
 			read -r med lo hi <<<"$(stats "$p" "$m")" || true
-			# a loss ratio says nothing; show the figure only
+			# a ratio of losses or of CPU load says nothing; show the figure only
 			rv=- rl=-
-			if [ "$m" != udp_loss ]; then
+			case $m in
+			udp_loss | tcp2_cpu) ;;
+			*)
 				rv=$(ratio "${med:-}" "$ref_v")
 				rl=$(ratio "${med:-}" "$ref_l")
-			fi
+				;;
+			esac
 			printf '| %s | %s | %s | %s-%s | %s | %s |\n' "$name" "$(label "$p")" \
 				"$(fmt "$dec" "${med:-}")" "$(fmt "$dec" "${lo:-}")" "$(fmt "$dec" "${hi:-}")" "$rv" "$rl"
 			med='' lo='' hi=''
@@ -430,8 +560,15 @@ report() {
 	echo "Paths: lo MTU 65536; veth and loopnic MTU 1500. veth and the loopnic"
 	echo "backlog path pass TSO/GSO super-frames through unsegmented; the ring"
 	echo "path has no TSO, so TCP is segmented to 1500-byte frames before the"
-	echo "(emulated) NIC, one channel. UDP: iperf3 -u -l 64 -b 0 (64-byte"
+	echo "(emulated) NIC; \"loopnic ring\" has one channel, \"ring, 2 ch\" two."
+	echo "UDP: iperf3 -u -l 64 -b 0 (64-byte"
 	echo "payload, 106-byte frames), rate and loss as the receiver saw them."
+	echo "TCP, 2 flows: two iperf3 clients and servers at once, flow i's both"
+	echo "ends pinned to CPU i; on the ring path XPS sends CPU i's frames on"
+	echo "TX queue i and the client ports are chosen so that RSS (Toeplitz,"
+	echo "ethtool -x) steers flow i to RX queue i at both ends${tcp2_spread:+ ($tcp2_spread, last round)}."
+	echo "Guest CPUs busy: all vCPUs over the two-flow run, from /proc/stat;"
+	echo "near 100% with one channel, a second channel has no CPU left to use."
 	echo "veth GRO on = rx-gro and rx-udp-gro-forwarding on both ends: with"
 	echo "TSO on, veth_xmit() takes its NAPI/GRO path only for frames from a"
 	echo "local socket freed by sock_wfree (ping, UDP; not TCP) when the"
@@ -471,6 +608,7 @@ report() {
 	target "loopnic backlog TCP >= 1.0x veth" tcp_mbps backlog veth-gro-off ge 1.0
 	target "loopnic ring TCP >= 0.7x veth" tcp_mbps ring veth-gro-off ge 0.7
 	target "loopnic ring ping p50 <= 1.5x lo" ping_p50 ring lo le 1.5
+	target "loopnic ring, 2 flows: 2 channels >= 1.5x 1 channel" tcp2_mbps ring-2ch ring ge 1.5
 	target "loopnic backlog UDP 64 B pps >= 0.9x lo" udp_kpps backlog lo ge 0.9
 }
 

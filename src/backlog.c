@@ -50,6 +50,7 @@ static int loopnic_backlog_poll(struct napi_struct *napi, int budget)
 
 		/* eth_type_trans() pulled the header; count the frame as sent. */
 		loopnic_count_frame(port, LOOPNIC_RX_PACKETS, skb->len + ETH_HLEN);
+		loopnic_count_mac(port, true, eth_hdr(skb)->h_dest, skb->len + ETH_HLEN);
 		trace_loopnic_rx(napi->dev, skb, LOOPNIC_PATH_BACKLOG, smp_processor_id());
 		napi_gro_receive(napi, skb);
 		work++;

@@ -438,6 +438,51 @@ static void loopnic_get_pause_stats(struct net_device *dev,
 	stats->rx_pause_frames = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_RX_PAUSE);
 }
 
+static void loopnic_get_eth_mac_stats(struct net_device *dev,
+				      struct ethtool_eth_mac_stats *st)
+{
+	u64 mac[LOOPNIC_MAC_NUM];
+
+	loopnic_stats_mac(netdev_priv(dev), mac);
+	st->FramesTransmittedOK = mac[LOOPNIC_MAC_TX_FRAMES];
+	st->OctetsTransmittedOK = mac[LOOPNIC_MAC_TX_OCTETS];
+	st->MulticastFramesXmittedOK = mac[LOOPNIC_MAC_TX_MCAST];
+	st->BroadcastFramesXmittedOK = mac[LOOPNIC_MAC_TX_BCAST];
+	st->FramesReceivedOK = mac[LOOPNIC_MAC_RX_FRAMES];
+	st->OctetsReceivedOK = mac[LOOPNIC_MAC_RX_OCTETS];
+	st->MulticastFramesReceivedOK = mac[LOOPNIC_MAC_RX_MCAST];
+	st->BroadcastFramesReceivedOK = mac[LOOPNIC_MAC_RX_BCAST];
+}
+
+/*
+ * The device's buckets (LOOPNIC_MAC_HIST_HIGH), each starting after the one
+ * before; loopnic_stdstats.sh sends frames to both edges of each.
+ */
+static const struct ethtool_rmon_hist_range loopnic_rmon_ranges[] = {
+	{ 0, 64 }, { 65, 127 }, { 128, 255 }, { 256, 511 },
+	{ 512, 1023 }, { 1024, 1518 }, { 1519, 2047 }, { 2048, 4095 },
+	{ 4096, 9216 }, { 9217, 65535 },
+	{}
+};
+
+static void loopnic_get_rmon_stats(struct net_device *dev,
+				   struct ethtool_rmon_stats *st,
+				   const struct ethtool_rmon_hist_range **ranges)
+{
+	u64 mac[LOOPNIC_MAC_NUM];
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(loopnic_rmon_ranges) != LOOPNIC_MAC_HIST_BUCKETS + 1);
+	BUILD_BUG_ON(LOOPNIC_MAC_HIST_BUCKETS > ETHTOOL_RMON_HIST_MAX);
+	loopnic_stats_mac(netdev_priv(dev), mac);
+	st->undersize_pkts = mac[LOOPNIC_MAC_RX_UNDERSIZE];
+	for (i = 0; i < LOOPNIC_MAC_HIST_BUCKETS; i++) {
+		st->hist[i] = mac[LOOPNIC_MAC_RX_HIST + i];
+		st->hist_tx[i] = mac[LOOPNIC_MAC_TX_HIST + i];
+	}
+	*ranges = loopnic_rmon_ranges;
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
 				     ETHTOOL_COALESCE_MAX_FRAMES |
@@ -465,4 +510,6 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_pauseparam		= loopnic_get_pauseparam,
 	.set_pauseparam		= loopnic_set_pauseparam,
 	.get_pause_stats	= loopnic_get_pause_stats,
+	.get_eth_mac_stats	= loopnic_get_eth_mac_stats,
+	.get_rmon_stats		= loopnic_get_rmon_stats,
 };

@@ -91,6 +91,8 @@ struct loopnic_params {
 
 struct loopnic_pcpu_stats {
 	u64_stats_t c[LOOPNIC_NUM_COUNTERS];
+	/* Backlog path: the MAC statistics the device keeps on the ring path. */
+	u64_stats_t mac[LOOPNIC_MAC_NUM];
 	struct u64_stats_sync syncp;
 };
 
@@ -163,6 +165,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* stats.c */
 void loopnic_stats_read(struct loopnic_port *port, u64 *out);
+void loopnic_stats_mac(struct loopnic_port *port, u64 *mac);
 
 /* Caller runs with BH disabled (datapath) or has disabled it. */
 static inline void loopnic_count(struct loopnic_port *port,
@@ -197,6 +200,22 @@ static inline void loopnic_count_frame(struct loopnic_port *port,
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->c[packets]);
 	u64_stats_add(&s->c[packets + 1], len);
+	u64_stats_update_end(&s->syncp);
+}
+
+/* Backlog path: a frame of @len bytes to @dst crossing the "MAC". */
+static inline void loopnic_count_mac(struct loopnic_port *port, bool rx,
+				     const u8 *dst, unsigned int len)
+{
+	struct loopnic_pcpu_stats *s = this_cpu_ptr(port->stats);
+	unsigned int i, n;
+	u8 ctr[3];
+
+	n = loopnic_mac_frame_ctrs(rx, dst, len, ctr);
+	u64_stats_update_begin(&s->syncp);
+	for (i = 0; i < n; i++)
+		u64_stats_inc(&s->mac[ctr[i]]);
+	u64_stats_add(&s->mac[rx ? LOOPNIC_MAC_RX_OCTETS : LOOPNIC_MAC_TX_OCTETS], len);
 	u64_stats_update_end(&s->syncp);
 }
 

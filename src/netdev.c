@@ -65,6 +65,7 @@ static netdev_tx_t loopnic_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	/* Counted first: once queued, another CPU may already free the skb. */
 	loopnic_count_frame(port, LOOPNIC_TX_PACKETS, len);
+	loopnic_count_mac(port, false, eth_hdr(skb)->h_dest, len);
 	loopnic_backlog_enqueue(netdev_priv(peer), skb);
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

@@ -61,3 +61,32 @@ void loopnic_stats_read(struct loopnic_port *port, u64 *out)
 	if (port->path == LOOPNIC_PATH_RING)
 		loopnic_stats_ring(port, out);
 }
+
+/*
+ * The MAC statistics: what the device counted in its registers plus what
+ * the backlog path counted itself. A frame crosses one of the two, so the
+ * sum holds whichever path a port has used.
+ */
+void loopnic_stats_mac(struct loopnic_port *port, u64 *mac)
+{
+	int cpu, i;
+
+	memset(mac, 0, LOOPNIC_MAC_NUM * sizeof(*mac));
+	for_each_possible_cpu(cpu) {
+		const struct loopnic_pcpu_stats *s = per_cpu_ptr(port->stats, cpu);
+		u64 snap[LOOPNIC_MAC_NUM];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < LOOPNIC_MAC_NUM; i++)
+				snap[i] = u64_stats_read(&s->mac[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		for (i = 0; i < LOOPNIC_MAC_NUM; i++)
+			mac[i] += snap[i];
+	}
+	if (port->hw)
+		for (i = 0; i < LOOPNIC_MAC_NUM; i++)
+			mac[i] += loopnic_hw_reg_read(port->hw, LOOPNIC_REG_MAC(i));
+}

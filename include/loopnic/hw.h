@@ -14,6 +14,7 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/device.h>
+#include <linux/etherdevice.h>
 #include <linux/interrupt.h>
 #include <linux/types.h>
 
@@ -127,6 +128,72 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_HW_RSS_INDIR_SIZE	128
 #define LOOPNIC_REG_RSS_KEY(i)		(0x0100 + (i) * 8)	/* rw */
 #define LOOPNIC_REG_RSS_INDIR(i)	(0x0200 + (i) * 8)	/* rw: channel */
+
+/*
+ * MAC statistics (IEEE 802.3 clause 30 and RMON, RFC 2819), one read-only
+ * register each at LOOPNIC_REG_MAC(ctr). A frame counts when it leaves the
+ * MAC for the wire (TX; also when the peer then has no buffer for it) and
+ * when it is written into a posted RX buffer (RX), at its length without
+ * FCS (the wire has none). Multicast excludes broadcast. A received frame
+ * shorter than ETH_ZLEN counts as undersize instead of in the histogram,
+ * whose buckets end at LOOPNIC_MAC_HIST_HIGH (the first starts at 0: the
+ * MAC does not pad what it sends).
+ */
+enum loopnic_mac_ctr {
+	LOOPNIC_MAC_TX_FRAMES,
+	LOOPNIC_MAC_TX_OCTETS,
+	LOOPNIC_MAC_TX_MCAST,
+	LOOPNIC_MAC_TX_BCAST,
+	LOOPNIC_MAC_RX_FRAMES,
+	LOOPNIC_MAC_RX_OCTETS,
+	LOOPNIC_MAC_RX_MCAST,
+	LOOPNIC_MAC_RX_BCAST,
+	LOOPNIC_MAC_RX_UNDERSIZE,
+	LOOPNIC_MAC_TX_HIST,
+	LOOPNIC_MAC_HIST_BUCKETS = 10,
+	LOOPNIC_MAC_RX_HIST = LOOPNIC_MAC_TX_HIST + LOOPNIC_MAC_HIST_BUCKETS,
+	LOOPNIC_MAC_NUM = LOOPNIC_MAC_RX_HIST + LOOPNIC_MAC_HIST_BUCKETS,
+};
+
+#define LOOPNIC_REG_MAC(ctr)		(0x0800 + (ctr) * 8)
+
+/* Longer frames (a GSO frame on the backlog path) share the last bucket. */
+#define LOOPNIC_MAC_HIST_HIGH \
+	{ 64, 127, 255, 511, 1023, 1518, 2047, 4095, 9216, 65535 }
+
+/* The histogram bucket a frame of @len bytes counts in. */
+static inline unsigned int loopnic_mac_hist_bucket(u32 len)
+{
+	static const u16 high[LOOPNIC_MAC_HIST_BUCKETS] = LOOPNIC_MAC_HIST_HIGH;
+	unsigned int i;
+
+	for (i = 0; i < LOOPNIC_MAC_HIST_BUCKETS - 1; i++)
+		if (len <= high[i])
+			break;
+	return i;
+}
+
+/*
+ * The counters a frame of @len bytes to @dst adds one to (its octets
+ * aside): stored in @ctr, their number returned.
+ */
+static inline unsigned int loopnic_mac_frame_ctrs(bool rx, const u8 *dst, u32 len,
+						  u8 ctr[3])
+{
+	unsigned int n = 0;
+
+	ctr[n++] = rx ? LOOPNIC_MAC_RX_FRAMES : LOOPNIC_MAC_TX_FRAMES;
+	if (len >= ETH_ALEN && is_broadcast_ether_addr(dst))
+		ctr[n++] = rx ? LOOPNIC_MAC_RX_BCAST : LOOPNIC_MAC_TX_BCAST;
+	else if (len >= ETH_ALEN && is_multicast_ether_addr(dst))
+		ctr[n++] = rx ? LOOPNIC_MAC_RX_MCAST : LOOPNIC_MAC_TX_MCAST;
+	if (rx && len < ETH_ZLEN)
+		ctr[n++] = LOOPNIC_MAC_RX_UNDERSIZE;
+	else
+		ctr[n++] = (rx ? LOOPNIC_MAC_RX_HIST : LOOPNIC_MAC_TX_HIST) +
+			   loopnic_mac_hist_bucket(len);
+	return n;
+}
 
 #define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
 

@@ -330,6 +330,9 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 	if (reg >= LOOPNIC_REG_RSS_INDIR(0) &&
 	    reg < LOOPNIC_REG_RSS_INDIR(LOOPNIC_HW_RSS_INDIR_SIZE))
 		return READ_ONCE(hw->rss_indir[(reg - LOOPNIC_REG_RSS_INDIR(0)) / 8]);
+	if (reg >= LOOPNIC_REG_MAC(0) && reg < LOOPNIC_REG_MAC(LOOPNIC_MAC_NUM) &&
+	    !(reg % 8))
+		return atomic64_read(&hw->mac[(reg - LOOPNIC_REG_MAC(0)) / 8]);
 
 	ch = loopnic_hw_reg_ch(hw, reg, &off);
 	if (!ch)

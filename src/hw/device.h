@@ -95,6 +95,7 @@ struct loopnic_hw {
 	u32 pause;
 	atomic64_t tx_pause;
 	atomic64_t rx_pause;
+	atomic64_t mac[LOOPNIC_MAC_NUM];
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -111,6 +112,9 @@ void loopnic_hw_engine_work(struct work_struct *work);
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
 			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
 			  u8 rss_type);
+
+/* mac.c */
+void loopnic_hw_mac_count(struct loopnic_hw *hw, bool rx, const u8 *frame, u32 len);
 
 /* wire.c */
 enum loopnic_hw_wire {

@@ -179,6 +179,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 
 	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
+	loopnic_hw_mac_count(hw, true, frame, len);
 	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0, hash, type);
 	rq->ctr++;
 out:
@@ -211,8 +212,10 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 		ret = LOOPNIC_WIRE_HELD;
 	} else {
 		ret = loopnic_hw_rx_frame(peer, src, frame, len, &ix);
-		if (ret == LOOPNIC_WIRE_SENT)
+		if (ret == LOOPNIC_WIRE_SENT) {
+			loopnic_hw_mac_count(hw, false, frame, len);
 			__set_bit(ix, rx_chs);
+		}
 	}
 	rcu_read_unlock();
 	return ret;
