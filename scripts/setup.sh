@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages loopnic needs and cache the few kernel-tree
-# files we use from linux-source-6.1. Idempotent: a second run takes < 1 s.
+# files we use from linux-source-6.1 and -6.12. Idempotent: a second run takes < 1 s.
 # Usage: scripts/setup.sh [-d]   (as root; no stdin needed)
 #   -d  also what building the debug kernel needs (make check-debug)
 set -euo pipefail
@@ -16,6 +16,8 @@ PKGS=(
 	# 6.1 with PREEMPT_RT: the driver's locking must hold there too
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-source-6.1
+	# the upstream driver selftests (stats.py, queues.py) and their ynl
+	linux-source-6.12 python3-yaml
 	# module build
 	make gcc libc6-dev bc flex bison sparse perl
 	# VM harness (scripts/vm.sh)
@@ -71,35 +73,48 @@ install_pkgs() {
 }
 
 # checkpatch and the kselftest runner come from the distro kernel source, so
-# that no kernel git tree is needed.
-SRC_TAR=/usr/src/linux-source-6.1.tar.xz
-SRC_DIR=$CACHE/linux-source-6.1
+# that no kernel git tree is needed; so do 6.12's driver selftests, which
+# run in tree (lib/py finds ynl and the netlink specs from there).
 SRC_FILES=(
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 	tools/testing/selftests/kselftest/ tools/testing/selftests/kselftest.h
 	tools/testing/selftests/lib.mk
 )
+SRC612_FILES=(
+	tools/testing/selftests/drivers/net/stats.py
+	tools/testing/selftests/drivers/net/queues.py
+	tools/testing/selftests/drivers/net/lib/
+	tools/testing/selftests/net/lib/py/
+	tools/net/ynl/lib/
+	Documentation/netlink/specs/
+)
 
+# extract_src PACKAGE FILE...: FILEs of /usr/src/PACKAGE.tar.xz into
+# $CACHE/PACKAGE, again only when the package or the list changed.
 extract_src() {
-	local ver stamp=$SRC_DIR/.loopnic-stamp tmp
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver ${SRC_FILES[*]}" ]; then
-		log "kernel source files cached in $SRC_DIR"
+	local pkg=$1 ver stamp tmp dir
+	shift
+	dir=$CACHE/$pkg
+	stamp=$dir/.loopnic-stamp
+	ver=$(dpkg-query -W -f='${Version}' "$pkg")
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver $*" ]; then
+		log "kernel source files cached in $dir"
 		return
 	fi
-	log "extracting checkpatch/kselftest files from $SRC_TAR ($ver)"
+	log "extracting ${#@} paths from /usr/src/$pkg.tar.xz ($ver)"
 	mkdir -p "$CACHE"
 	tmp=$(mktemp -d "$CACHE/.src.XXXXXX")
 	# shellcheck disable=SC2064 # expand $tmp now
 	trap "rm -rf '$tmp'" EXIT
-	tar -C "$tmp" -xJf "$SRC_TAR" "${SRC_FILES[@]/#/linux-source-6.1/}"
-	echo "$ver ${SRC_FILES[*]}" >"$tmp/linux-source-6.1/.loopnic-stamp"
-	rm -rf "$SRC_DIR"
-	mv "$tmp/linux-source-6.1" "$SRC_DIR"
+	tar -C "$tmp" -xJf "/usr/src/$pkg.tar.xz" "${@/#/$pkg/}"
+	echo "$ver $*" >"$tmp/$pkg/.loopnic-stamp"
+	rm -rf "$dir"
+	mv "$tmp/$pkg" "$dir"
 	rm -rf "$tmp"
 	trap - EXIT
-	log "kernel source files in $SRC_DIR"
+	log "kernel source files in $dir"
 }
 
 install_pkgs
-extract_src
+extract_src linux-source-6.1 "${SRC_FILES[@]}"
+extract_src linux-source-6.12 "${SRC612_FILES[@]}"

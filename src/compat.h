@@ -104,4 +104,42 @@ static inline int loopnic_set_rxfh_compat(struct net_device *dev,
 #define loopnic_assign_str(dst, src)	__assign_str(dst)
 #endif
 
+/*
+ * 6.8 lets a driver tell the core which NAPI instance serves each queue and
+ * which IRQ each NAPI is on (netdev netlink queue-get, napi-get), and 6.9
+ * added per-queue statistics (struct netdev_stat_ops, qstats-get, in
+ * src/qstats.c). Kbuild defines LOOPNIC_HAVE_QSTATS and builds qstats.c
+ * when the kernel's <net/netdev_queues.h> has the latter; before, there is
+ * nothing to tell.
+ */
+#ifdef LOOPNIC_HAVE_QSTATS
+#include <net/netdev_queues.h>
+
+extern const struct netdev_stat_ops loopnic_stat_ops;
+
+static inline void loopnic_set_stat_ops(struct net_device *dev)
+{
+	dev->stat_ops = &loopnic_stat_ops;
+}
+
+/* Under RTNL. @napi NULL unlinks queue pair @ix. */
+static inline void loopnic_queue_set_napi(struct net_device *dev, unsigned int ix,
+					  struct napi_struct *napi, int irq)
+{
+	if (napi)
+		netif_napi_set_irq(napi, irq);
+	netif_queue_set_napi(dev, ix, NETDEV_QUEUE_TYPE_RX, napi);
+	netif_queue_set_napi(dev, ix, NETDEV_QUEUE_TYPE_TX, napi);
+}
+#else
+static inline void loopnic_set_stat_ops(struct net_device *dev)
+{
+}
+
+static inline void loopnic_queue_set_napi(struct net_device *dev, unsigned int ix,
+					  struct napi_struct *napi, int irq)
+{
+}
+#endif
+
 #endif /* LOOPNIC_COMPAT_H */

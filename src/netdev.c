@@ -238,6 +238,7 @@ void loopnic_setup(struct net_device *dev)
 
 	dev->netdev_ops = &loopnic_netdev_ops;
 	dev->ethtool_ops = &loopnic_ethtool_ops;
+	loopnic_set_stat_ops(dev);
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = loopnic_destruct;
 	eth_hw_addr_random(dev);

@@ -305,6 +305,7 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
 	netdev_tx_reset_queue(ch->sq.txq);
+	loopnic_queue_set_napi(ch->netdev, ch->ix, &ch->napi, ch->irq);
 	WRITE_ONCE(ch->sq.enabled, true);
 	WRITE_ONCE(ch->rx_dim_on, ch->port->params.rx_adaptive);
 	WRITE_ONCE(ch->tx_dim_on, ch->port->params.tx_adaptive);
@@ -320,6 +321,7 @@ static void loopnic_ch_deactivate(struct loopnic_channel *ch)
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
 	/* A message still in flight finds no handler. */
 	loopnic_ch_free_irq(ch);
+	loopnic_queue_set_napi(ch->netdev, ch->ix, NULL, 0);
 	napi_disable(&ch->napi);
 	loopnic_ch_dim_stop(ch);
 }
