@@ -82,9 +82,9 @@ qstat_queues()
 	for i in 0 1; do
 		for d in rx tx; do
 			is_eq "$d $i packets" "$(ethstat $A ${d}${i}_packets "$NS_A")" \
-				"$(awk -v d=$d -v i=$i '$1 == d && $2 == i && $3 == "packets" { print $4 }' <<<"$out")" || rc=1
+				"$(awk -v d=$d -v i=$i '$1 == d && $2 == i && $3 == d "-packets" { print $4 }' <<<"$out")" || rc=1
 			is_eq "$d $i bytes" "$(ethstat $A ${d}${i}_bytes "$NS_A")" \
-				"$(awk -v d=$d -v i=$i '$1 == d && $2 == i && $3 == "bytes" { print $4 }' <<<"$out")" || rc=1
+				"$(awk -v d=$d -v i=$i '$1 == d && $2 == i && $3 == d "-bytes" { print $4 }' <<<"$out")" || rc=1
 		done
 	done
 	return $rc
@@ -111,13 +111,14 @@ channel_removed()
 check "qstats-get device totals equal ip -s link after ethtool -L combined 1" channel_removed
 must nsx "$NS_A" ethtool -L $A combined 2
 
-# upstream DRV_TEST: passes on $A, nothing skipped (FEC may XFAIL).
+# upstream TEST: its cases pass on $A, none skipped (FEC may XFAIL).
 upstream()
 {
 	local out rc=0
 	out=$(cd "$DRV_TESTS" && nsx "$NS_A" env NETIF=$A timeout 60 python3 "$1" 2>&1) || rc=$?
 	diag "$out"
-	is_eq "$1 exit code" 0 $rc && ! grep -q '# SKIP' <<<"$out"
+	is_eq "$1 exit code" 0 $rc && ! grep -q '# SKIP' <<<"$out" &&
+		grep -Eq '^# Totals: pass:[1-9][0-9]* fail:0 ' <<<"$out"
 }
 check "upstream drivers/net/queues.py on $A" upstream queues.py
 check "upstream drivers/net/stats.py on $A" upstream stats.py
