@@ -340,11 +340,13 @@ print(round(sum(json.load(open(f))["end"]["sum_received"]["bits_per_second"] for
 ' "$work/tcp2.0.json" "$work/tcp2.1.json") || { warn "$1: iperf3 two flows: no result"; return; }
 	record "$1" tcp2_mbps "$2" "$mbps"
 	record "$1" tcp2_cpu "$2" "$(echo "$cpu0 $cpu1" | awk '{ printf "%.0f", 100 * (1 - ($4 - $2) / ($3 - $1)) }')"
+	local spread=''
 	if [ "$1" = ring-2ch ]; then
 		rx1=$(nb ethtool -S loopnic1 | awk '$1 ~ /^rx[01]_packets:$/ { printf "%s ", $2 }')
-		tcp2_spread=$(echo "$rx0 $rx1" | awk '{ printf "RX queue 0 %d, RX queue 1 %d frames", $3 - $1, $4 - $2 }')
+		spread=$(echo "$rx0 $rx1" | awk '{ printf "RX queue 0 %d, RX queue 1 %d frames", $3 - $1, $4 - $2 }')
+		tcp2_spread=$spread
 	fi
-	progress "  $1 tcp, 2 flows: $mbps Mbit/s${tcp2_spread:+ ($tcp2_spread)}"
+	progress "  $1 tcp, 2 flows: $mbps Mbit/s${spread:+ ($spread)}"
 }
 
 # AF_PACKET frames (64 bytes) into the path's device: one sendto() each, or
@@ -502,7 +504,7 @@ label() {
 # metric:row name:decimals, in the table's (and the chart's) order
 METRICS=("ping_p50:ping RTT p50 (us):0" "ping_p99:ping RTT p99 (us):0"
 	"tcp_mbps:TCP stream (Mbit/s):0" "tcp2_mbps:TCP, 2 flows (Mbit/s):0"
-	"tcp2_cpu:TCP, 2 flows: guest CPUs busy (%):0"
+	"tcp2_cpu:TCP, 2 flows, guest CPUs busy (%):0"
 	"udp_kpps:UDP 64 B recv (kpps):1"
 	"udp_loss:UDP 64 B loss (%):1"
 	"afp_sendto:AF_PACKET sendto() TX (kframes/s):1"
