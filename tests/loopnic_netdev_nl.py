@@ -24,14 +24,21 @@ def family(ksrc):
 def main():
     ksrc = os.environ['KSRC']
     cmd = sys.argv[1]
-    nl, NlError = family(ksrc)
     if cmd == 'probe':
+        # The kernel lacks the feature (exit 4) only if the family is not
+        # registered or does not know qstats-get; anything else is an error.
+        try:
+            nl, NlError = family(ksrc)
+        except KeyError as e:
+            print('no generic netlink family %s' % e)
+            return 4
         try:
             nl.qstats_get({}, dump=True)
-        except (NlError, Exception) as e:  # no family, or no qstats-get
+        except NlError as e:
             print('netdev netlink qstats-get: %s' % e)
             return 4
         return 0
+    nl, NlError = family(ksrc)
     ifindex = int(sys.argv[2])
     if cmd == 'queues':
         for q in nl.queue_get({'ifindex': ifindex}, dump=True):
