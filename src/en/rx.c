@@ -34,7 +34,7 @@ int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE);
 	BUILD_BUG_ON(LOOPNIC_RX_MAX_BUFS - 1 > MAX_SKB_FRAGS);
 	/* Even the smallest RQ holds the largest frame, which never arrived else. */
-	BUILD_BUG_ON(LOOPNIC_RX_MAX_BUFS > BIT(LOOPNIC_HW_MIN_LOG_SZ));
+	BUILD_BUG_ON(BIT(LOOPNIC_HW_MIN_LOG_SZ) < LOOPNIC_RX_MAX_BUFS);
 
 	rq->log_sz = ilog2(size);
 	rq->mask = size - 1;
@@ -74,7 +74,7 @@ err_page:
 void loopnic_rq_free(struct loopnic_channel *ch)
 {
 	struct loopnic_rq *rq = &ch->rq;
-	bool open = rq->skb, skip = rq->skip;
+	bool begun = !!rq->skb, skip = rq->skip;
 	struct loopnic_cqe *cqe;
 	unsigned int lost = 0;
 
@@ -83,15 +83,15 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 	while ((cqe = loopnic_cqe_get(&ch->rxcq))) {
 		ch->rxcq.cc++;
 		if (!skip)
-			open = true;
+			begun = true;
 		if (cqe->flags & LOOPNIC_CQE_F_MORE)
 			continue;
-		lost += open;
-		open = false;
+		lost += begun;
+		begun = false;
 		skip = false;
 	}
-	/* The device writes a frame's CQEs at once: a tail never comes now. */
-	lost += open;
+	/* A frame whose last CQE never came is lost too. */
+	lost += begun;
 	if (rq->skb) {
 		kfree_skb(rq->skb);
 		rq->skb = NULL;
