@@ -30,6 +30,7 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
 	[LOOPNIC_CHSTAT_RX_PACKETS]		= { "rx", "packets" },
 	[LOOPNIC_CHSTAT_RX_BYTES]		= { "rx", "bytes" },
+	[LOOPNIC_CHSTAT_RX_FRAGS]		= { "rx", "frags" },
 	[LOOPNIC_CHSTAT_TX_PACKETS]		= { "tx", "packets" },
 	[LOOPNIC_CHSTAT_TX_BYTES]		= { "tx", "bytes" },
 	[LOOPNIC_CHSTAT_TX_STOPPED]		= { "tx", "stopped" },

@@ -14,7 +14,7 @@
 #define LOOPNIC_MAX_PAIRS	32
 #define LOOPNIC_BACKLOG_MAX	1048576
 /* Ring path: the largest frame the emulated MAC carries, minus a VLAN header. */
-#define LOOPNIC_RING_MAX_MTU	(3584 - VLAN_ETH_HLEN)
+#define LOOPNIC_RING_MAX_MTU	(LOOPNIC_HW_MAX_FRAME - VLAN_ETH_HLEN)
 
 enum loopnic_path {
 	LOOPNIC_PATH_BACKLOG,
@@ -25,6 +25,8 @@ enum loopnic_path {
 enum loopnic_ch_counter {
 	LOOPNIC_CHSTAT_RX_PACKETS,
 	LOOPNIC_CHSTAT_RX_BYTES,
+	/* RX buffers added to a frame's skb as page fragments. */
+	LOOPNIC_CHSTAT_RX_FRAGS,
 	LOOPNIC_CHSTAT_TX_PACKETS,
 	LOOPNIC_CHSTAT_TX_BYTES,
 	LOOPNIC_CHSTAT_TX_STOPPED,

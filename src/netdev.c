@@ -225,7 +225,11 @@ static void loopnic_setup_ring(struct net_device *dev)
 	dev->hw_features = LOOPNIC_RING_FEATURES;
 	dev->vlan_features = LOOPNIC_RING_FEATURES;
 
-	/* A frame is one RX buffer until multi-buffer receive exists. */
+	/*
+	 * Up to the MAC's largest frame. RX buffers do not depend on the MTU
+	 * (a longer frame spans several), so it changes live with nothing
+	 * to rebuild.
+	 */
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = LOOPNIC_RING_MAX_MTU;
 }

@@ -18,8 +18,12 @@
 #include <linux/interrupt.h>
 #include <linux/types.h>
 
-/* Largest frame (Ethernet header included, FCS excluded) the MAC carries. */
-#define LOOPNIC_HW_MAX_FRAME		3584
+/*
+ * Largest frame (Ethernet header included, FCS excluded) the MAC carries:
+ * 9216 bytes, the jumbo frame size switches commonly take, which leaves
+ * room for a 9000-byte MTU with VLAN tags.
+ */
+#define LOOPNIC_HW_MAX_FRAME		9216
 
 #define LOOPNIC_HW_MAX_CHANNELS		8
 #define LOOPNIC_HW_MIN_LOG_SZ		3
@@ -43,7 +47,15 @@ struct loopnic_tx_wqe {
 #define LOOPNIC_TX_F_EOP		BIT(0)
 #define LOOPNIC_TX_F_CSUM		BIT(1)
 
-/* RX work queue element: one posted receive buffer. */
+/*
+ * RX work queue element: one posted receive buffer. A frame longer than the
+ * buffer continues in the buffers of the following WQEs, each filled before
+ * the next is used, and takes one RX CQE per buffer (see below). A frame
+ * is only delivered if the WQEs posted then hold all of it; otherwise no
+ * buffer is touched and the frame is dropped (rx_out_of_buffer) or held
+ * by PAUSE, as a frame finding no WQE at all. A frame longer than the
+ * buffers of a whole RQ can hold is dropped (rx_discards).
+ */
 struct loopnic_rx_wqe {
 	__le64 addr;
 	__le32 len;
@@ -57,6 +69,14 @@ struct loopnic_rx_wqe {
  * the owner bit set, so the first pass (parity 0) is told from stale ones.
  * wqe_counter is the low 16 bits of the counter of the WQE completed (for TX,
  * the frame's EOP WQE).
+ *
+ * TX: one CQE per frame, byte_cnt the frame length. RX: one CQE per
+ * buffer, byte_cnt the bytes in that buffer; every CQE of a frame but the
+ * last has LOOPNIC_CQE_F_MORE, so the frame is the buffers up to and
+ * including the first CQE without it, and its length the sum of their
+ * byte_cnt. Each CQE of a frame carries the frame's RSS hash and type. The
+ * CQEs of a frame are written in order and without CQEs of other frames
+ * between them, but the driver may see the first ones before the last.
  */
 struct loopnic_cqe {
 	__le32 byte_cnt;
@@ -75,8 +95,10 @@ struct loopnic_cqe {
 #define LOOPNIC_CQE_RSS_L4		2	/* IP addresses and TCP/UDP ports */
 
 #define LOOPNIC_CQE_OWNER		BIT(0)
-/* The frame was not sent: too long or malformed descriptors. */
+/* TX: the frame was not sent: too long or malformed descriptors. */
 #define LOOPNIC_CQE_F_ERR		BIT(0)
+/* RX: the frame continues in the buffer of the next CQE. */
+#define LOOPNIC_CQE_F_MORE		BIT(1)
 
 static_assert(sizeof(struct loopnic_tx_wqe) == 16);
 static_assert(sizeof(struct loopnic_rx_wqe) == 16);
@@ -88,7 +110,7 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  */
 #define LOOPNIC_REG_ID			0x0000	/* ro: LOOPNIC_HW_ID */
 #define LOOPNIC_REG_NUM_CH		0x0008	/* ro: channels implemented */
-#define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, no RX WQE */
+#define LOOPNIC_REG_RX_OUT_OF_BUFFER	0x0010	/* ro: frames dropped, too few RX WQEs */
 #define LOOPNIC_REG_RX_DISCARDS		0x0018	/* ro: frames dropped, RQ off or too long */
 #define LOOPNIC_REG_TX_DISCARDS		0x0020	/* ro: frames sent with no cable */
 /*
@@ -100,13 +122,14 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_RX_HOLD		0x0028
 /*
  * rw: link-level flow control, as IEEE 802.3x PAUSE. A frame arriving for
- * an RQ with no posted WQE is dropped into rx_out_of_buffer unless the
- * receiving port has LOOPNIC_PAUSE_TX (it sends PAUSE) and the sending port
- * has LOOPNIC_PAUSE_RX (it honours PAUSE): then the wire holds the frame
- * in the sender's SQ, whose engine stops on it, and the sender resends it
- * once the receiver rings that RQ's doorbell. An RQ that is disabled, or a
- * cable that is gone, still drops. Writable at any time; a bit cleared
- * releases the frames it held, which are then delivered or dropped.
+ * an RQ without enough posted WQEs for it is dropped into rx_out_of_buffer
+ * unless the receiving port has LOOPNIC_PAUSE_TX (it sends PAUSE) and the
+ * sending port has LOOPNIC_PAUSE_RX (it honours PAUSE): then the wire
+ * holds the frame in the sender's SQ, whose engine stops on it, and the
+ * sender resends it once the receiver rings that RQ's doorbell. An RQ that
+ * is disabled, or a cable that is gone, still drops. Writable at any time;
+ * a bit cleared releases the frames it held, which are then delivered or
+ * dropped.
  */
 #define LOOPNIC_REG_PAUSE		0x0030
 #define LOOPNIC_PAUSE_RX		BIT(0)

@@ -16,12 +16,15 @@
 /* Headroom before a received frame, as most drivers leave for the stack. */
 #define LOOPNIC_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 /*
- * One frame per page (no multi-buffer yet): the largest frame the MAC
- * carries must fit beside the headroom and the skb_shared_info that
- * napi_build_skb() puts at the end of the page.
+ * Every RQ entry is one page: a buffer after the headroom, leaving room for
+ * the skb_shared_info that napi_build_skb() puts at the end of the page
+ * when the buffer is a frame's first. Any buffer may be a frame's first, so
+ * all have that size (about 3.6 KiB with 4 KiB pages); a longer frame
+ * takes several, the later ones added to the skb as page fragments.
  */
-#define LOOPNIC_RX_BUF_LEN	LOOPNIC_HW_MAX_FRAME
-static_assert(LOOPNIC_RING_MAX_MTU + VLAN_ETH_HLEN == LOOPNIC_HW_MAX_FRAME);
+#define LOOPNIC_RX_BUF_LEN	(SKB_WITH_OVERHEAD(PAGE_SIZE) - LOOPNIC_RX_HEADROOM)
+/* The largest frame, in buffers: the first is the head, the rest fragments. */
+#define LOOPNIC_RX_MAX_BUFS	DIV_ROUND_UP(LOOPNIC_HW_MAX_FRAME, LOOPNIC_RX_BUF_LEN)
 
 /* ethtool -G: ring sizes are powers of two in this range. */
 #define LOOPNIC_RING_MIN	64
@@ -89,6 +92,13 @@ struct loopnic_rq {
 	u32 mask;
 	struct page **page;
 	struct page_pool *pool;
+	/*
+	 * A frame whose first buffers were polled and whose last was not
+	 * yet (the device may still be writing its CQEs): kept across polls.
+	 */
+	struct sk_buff *skb;
+	/* The rest of a frame already dropped (and counted): recycle it. */
+	bool skip;
 };
 
 struct loopnic_channel {

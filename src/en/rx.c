@@ -2,8 +2,10 @@
 /*
  * loopnic ring path: receive, after mlx5e_poll_rx_cq() and
  * mlx5e_post_rx_wqes(). Every RQ entry is one page from a page_pool that
- * maps it for the device; a completed page becomes the skb's head without a
- * copy and goes back to the pool when the stack frees the skb.
+ * maps it for the device; a frame's first page becomes the skb's head, its
+ * further pages (a frame longer than one buffer) the skb's page fragments,
+ * all without a copy, and they go back to the pool when the stack frees
+ * the skb.
  */
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
@@ -30,11 +32,16 @@ int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 
 	BUILD_BUG_ON(LOOPNIC_RX_HEADROOM + LOOPNIC_RX_BUF_LEN +
 		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE);
+	BUILD_BUG_ON(LOOPNIC_RX_MAX_BUFS - 1 > MAX_SKB_FRAGS);
+	/* Even the smallest RQ holds the largest frame, which never arrived else. */
+	BUILD_BUG_ON(BIT(LOOPNIC_HW_MIN_LOG_SZ) < LOOPNIC_RX_MAX_BUFS);
 
 	rq->log_sz = ilog2(size);
 	rq->mask = size - 1;
 	rq->pc = 0;
 	rq->cc = 0;
+	rq->skb = NULL;
+	rq->skip = false;
 	rq->page = kvcalloc(size, sizeof(*rq->page), GFP_KERNEL);
 	if (!rq->page)
 		return -ENOMEM;
@@ -61,19 +68,35 @@ err_page:
 
 /*
  * After the device stopped and NAPI is off. Frames the device completed but
- * NAPI never handled were received and lost: count them.
+ * NAPI never handled were received and lost: count them, once per frame,
+ * with the one NAPI had begun to assemble (unless it was dropped already).
  */
 void loopnic_rq_free(struct loopnic_channel *ch)
 {
 	struct loopnic_rq *rq = &ch->rq;
+	bool begun = !!rq->skb, skip = rq->skip;
+	struct loopnic_cqe *cqe;
 	unsigned int lost = 0;
 
 	if (!rq->wqe)
 		return;
-	while (loopnic_cqe_get(&ch->rxcq)) {
+	while ((cqe = loopnic_cqe_get(&ch->rxcq))) {
 		ch->rxcq.cc++;
-		lost++;
+		if (!skip)
+			begun = true;
+		if (cqe->flags & LOOPNIC_CQE_F_MORE)
+			continue;
+		lost += begun;
+		begun = false;
+		skip = false;
 	}
+	/* A frame whose last CQE never came is lost too. */
+	lost += begun;
+	if (rq->skb) {
+		kfree_skb(rq->skb);
+		rq->skb = NULL;
+	}
+	rq->skip = false;
 	for (; rq->cc != rq->pc; rq->cc++) {
 		struct page **page = &rq->page[rq->cc & rq->mask];
 
@@ -127,16 +150,22 @@ void loopnic_post_rx_wqes(struct loopnic_channel *ch)
 			     rq->pc);
 }
 
+static void loopnic_rx_sync(struct loopnic_channel *ch, struct page *page,
+			    u32 len)
+{
+	dma_sync_single_for_cpu(ch->pdev,
+				page_pool_get_dma_addr(page) + LOOPNIC_RX_HEADROOM,
+				len, page_pool_get_dma_dir(ch->rq.pool));
+}
+
+/* A frame's first buffer: the page becomes the skb's head. */
 static struct sk_buff *loopnic_rx_build_skb(struct loopnic_channel *ch,
 					    struct page *page, u32 len)
 {
 	struct loopnic_rq *rq = &ch->rq;
 	struct sk_buff *skb;
 
-	dma_sync_single_for_cpu(ch->pdev,
-				page_pool_get_dma_addr(page) + LOOPNIC_RX_HEADROOM,
-				len, page_pool_get_dma_dir(rq->pool));
-
+	loopnic_rx_sync(ch, page, len);
 	skb = napi_build_skb(page_address(page), PAGE_SIZE);
 	if (unlikely(!skb)) {
 		page_pool_put_full_page(rq->pool, page, true);
@@ -148,6 +177,74 @@ static struct sk_buff *loopnic_rx_build_skb(struct loopnic_channel *ch,
 	return skb;
 }
 
+/*
+ * Drop the frame being assembled: counted once, and the buffers the device
+ * still completes for it (LOOPNIC_CQE_F_MORE on this one) only recycled.
+ */
+static void loopnic_rx_drop_frame(struct loopnic_channel *ch, bool more)
+{
+	struct loopnic_rq *rq = &ch->rq;
+
+	if (rq->skb) {
+		kfree_skb(rq->skb);
+		rq->skb = NULL;
+	}
+	rq->skip = more;
+	loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
+}
+
+/*
+ * One RX CQE: its buffer starts a frame (the skb's head) or continues it (a
+ * page fragment). Returns the skb once the frame's last buffer is in it.
+ */
+static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
+				      const struct loopnic_cqe *cqe,
+				      struct page *page)
+{
+	bool more = cqe->flags & LOOPNIC_CQE_F_MORE;
+	u32 len = le32_to_cpu(cqe->byte_cnt);
+	struct loopnic_rq *rq = &ch->rq;
+	struct sk_buff *skb = rq->skb;
+
+	if (unlikely(rq->skip)) {
+		page_pool_put_full_page(rq->pool, page, true);
+		rq->skip = more;
+		return NULL;
+	}
+	/* The head holds the Ethernet header; later buffers just data. */
+	if (unlikely(len > LOOPNIC_RX_BUF_LEN || (!skb && len < ETH_HLEN) ||
+		     (skb && (!len || skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS ||
+			      skb->len + len > LOOPNIC_HW_MAX_FRAME)))) {
+		page_pool_put_full_page(rq->pool, page, true);
+		loopnic_rx_drop_frame(ch, more);
+		return NULL;
+	}
+
+	if (!skb) {
+		skb = loopnic_rx_build_skb(ch, page, len);
+		if (unlikely(!skb)) {
+			loopnic_rx_drop_frame(ch, more);
+			return NULL;
+		}
+	} else {
+		loopnic_rx_sync(ch, page, len);
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page,
+				LOOPNIC_RX_HEADROOM, len, PAGE_SIZE);
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_RX_FRAGS, 1);
+	}
+	if (more) {
+		rq->skb = skb;
+		return NULL;
+	}
+	rq->skb = NULL;
+	return skb;
+}
+
+/*
+ * The budget counts frames, not CQEs: a poll stops only between frames,
+ * unless the device has not written a frame's last CQE yet; the frame is
+ * then kept in rq->skb for the next poll.
+ */
 int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 {
 	struct loopnic_cq *cq = &ch->rxcq;
@@ -156,27 +253,25 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 	int work = 0;
 
 	while (work < budget && (cqe = loopnic_cqe_get(cq))) {
-		u32 len = le32_to_cpu(cqe->byte_cnt);
 		struct page *page = rq->page[rq->cc & rq->mask];
 		struct sk_buff *skb;
+		u32 len;
 
 		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
 		rq->page[rq->cc & rq->mask] = NULL;
 		rq->cc++;
 		/* Read by loopnic_en_reconfigure() waiting for the CQ to drain. */
 		WRITE_ONCE(cq->cc, cq->cc + 1);
-		work++;
 
-		if (unlikely(len < ETH_HLEN || len > LOOPNIC_RX_BUF_LEN)) {
-			page_pool_put_full_page(rq->pool, page, true);
-			loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
+		skb = loopnic_rx_buf(ch, cqe, page);
+		if (!skb) {
+			/* A dropped frame ends here too, and counts as work. */
+			if (!(cqe->flags & LOOPNIC_CQE_F_MORE))
+				work++;
 			continue;
 		}
-		skb = loopnic_rx_build_skb(ch, page, len);
-		if (unlikely(!skb)) {
-			loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
-			continue;
-		}
+		work++;
+		len = skb->len;
 
 		if (likely(ch->netdev->features & NETIF_F_RXHASH) &&
 		    cqe->rss_type != LOOPNIC_CQE_RSS_NONE)

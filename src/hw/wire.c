@@ -2,10 +2,11 @@
 /*
  * loopnic device model: the cable and the receiving MAC. A frame leaving one
  * device is steered by the peer's RSS to one of its channels and lands in
- * that channel's next posted RX buffer, announced by an RX CQE. No buffer
- * posted: the frame is dropped and counted in the peer's rx_out_of_buffer,
- * as on mlx5, unless link-level flow control (LOOPNIC_REG_PAUSE) makes the
- * wire hold it in the sender's SQ until the RQ is refilled.
+ * that channel's next posted RX buffers (as many as it fills), each
+ * announced by an RX CQE. Too few buffers posted: the frame is dropped
+ * whole and counted in the peer's rx_out_of_buffer, as on mlx5, unless
+ * link-level flow control (LOOPNIC_REG_PAUSE) makes the wire hold it in
+ * the sender's SQ until the RQ is refilled.
  */
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -109,9 +110,66 @@ static bool loopnic_hw_paused(struct loopnic_hw *rx, struct loopnic_hw *src)
 	       (READ_ONCE(src->pause) & LOOPNIC_PAUSE_RX);
 }
 
+static struct loopnic_rx_wqe *loopnic_hw_rq_wqe(struct loopnic_hw_q *rq, u32 ctr)
+{
+	return (struct loopnic_rx_wqe *)rq->va + (ctr & rq->mask);
+}
+
+/*
+ * How many RX WQEs from the consumer counter a frame of @len bytes fills,
+ * with the doorbell at @pc, and in *@roomp their buffers' size: 0 if those
+ * posted do not hold all of it. Called after dma_rmb() following the read
+ * of @pc.
+ */
+static u32 loopnic_hw_rq_bufs(struct loopnic_hw_q *rq, u32 pc, u32 len,
+			      u32 *roomp)
+{
+	u32 n, room = 0;
+
+	for (n = 0; room < len; n++) {
+		if (rq->ctr + n == pc)
+			return 0;
+		room += le32_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr + n)->len);
+	}
+	*roomp = room;
+	return n;
+}
+
+/* The RQ has every entry posted: no doorbell can add a buffer. */
+static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
+{
+	return pc - rq->ctr > rq->mask;
+}
+
+/*
+ * Copy the frame into the @n buffers from the RQ's consumer counter, each
+ * filled before the next, with one CQE per buffer; all but the last say
+ * LOOPNIC_CQE_F_MORE.
+ */
+static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
+			       u32 len, u32 n, u32 hash, u8 type)
+{
+	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
+	struct loopnic_hw *hw = ch->hw;
+	u32 i, off = 0;
+
+	for (i = 0; i < n; i++) {
+		struct loopnic_rx_wqe *wqe = loopnic_hw_rq_wqe(rq, rq->ctr);
+		u32 seg = min(len - off, le32_to_cpu(wqe->len));
+
+		memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame + off, seg);
+		off += seg;
+		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, seg, rq->ctr,
+				     i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, hash, type);
+		rq->ctr++;
+	}
+}
+
 /*
  * Runs in the sender's TX engine, whose channel is @src. Sets *@ixp to the
  * channel the frame was steered to (also when it was dropped or held there).
+ * A frame is delivered whole or not at all: it only touches the RQ once
+ * the posted buffers hold all of it.
  */
 static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 						struct loopnic_hw_ch *src,
@@ -120,10 +178,9 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 {
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw_ch *ch;
-	struct loopnic_rx_wqe *wqe;
 	struct loopnic_hw_q *rq;
+	u32 hash, pc, n, room = 0;
 	unsigned int ix;
-	u32 hash, pc;
 	u8 type;
 
 	hash = loopnic_hw_rss_hash(hw, frame, len, &type);
@@ -140,7 +197,10 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	}
 
 	pc = READ_ONCE(rq->db);
-	if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
+	/* WQEs are read only after the doorbell that posted them. */
+	dma_rmb();
+	n = loopnic_hw_rq_bufs(rq, pc, len, &room);
+	if (!n && !loopnic_hw_rq_full(rq, pc) && loopnic_hw_paused(hw, src->hw)) {
 		set_bit(src->idx, &ch->pause_waiters);
 		/*
 		 * Announce the wait before looking again: the doorbell writes
@@ -151,7 +211,10 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 		 */
 		smp_mb__after_atomic();
 		pc = READ_ONCE(rq->db);
-		if (rq->ctr == pc && loopnic_hw_paused(hw, src->hw)) {
+		dma_rmb();
+		n = loopnic_hw_rq_bufs(rq, pc, len, &room);
+		if (!n && !loopnic_hw_rq_full(rq, pc) &&
+		    loopnic_hw_paused(hw, src->hw)) {
 			trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len,
 					      LOOPNIC_TRACE_WIRE_PAUSED);
 			atomic64_inc(&hw->tx_pause);
@@ -160,28 +223,23 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 			goto out;
 		}
 	}
-	if (rq->ctr == pc) {
-		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_NO_BUFFER);
-		atomic64_inc(&hw->rx_out_of_buffer);
-		goto out;
-	}
-	/* The WQE is read only after the doorbell that posted it. */
-	dma_rmb();
-	wqe = (struct loopnic_rx_wqe *)rq->va + (rq->ctr & rq->mask);
-	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, 1,
-				   le32_to_cpu(wqe->len));
-	if (len > le32_to_cpu(wqe->len)) {
-		/* Multi-buffer frames are not supported: the buffer stays posted. */
+	if (!n && loopnic_hw_rq_full(rq, pc)) {
+		/* Longer than the buffers of the whole RQ: it never fits. */
 		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_TOO_LONG);
 		atomic64_inc(&hw->rx_discards);
 		goto out;
 	}
+	if (!n) {
+		/* Nothing of the frame is written: no partial frame is left. */
+		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_NO_BUFFER);
+		atomic64_inc(&hw->rx_out_of_buffer);
+		goto out;
+	}
 
-	memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame, len);
+	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
+	loopnic_hw_rq_fill(ch, frame, len, n, hash, type);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, frame, len);
-	loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, len, rq->ctr, 0, hash, type);
-	rq->ctr++;
 out:
 	spin_unlock(&ch->rx_lock);
 	return ret;
