@@ -22,6 +22,9 @@ PKGS=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils procps
 	# used by tests inside the VM
 	ethtool iproute2 iputils-ping iperf3 python3 trace-cmd
+	# the upstream forwarding/loopback.sh (tests/loopnic_loopback.sh):
+	# mausezahn, and jq for its tc -j parsing
+	netsniff-ng jq
 	# make bench's chart
 	gnuplot-nox
 	# lint
@@ -101,5 +104,34 @@ extract_src() {
 	log "kernel source files in $SRC_DIR"
 }
 
+# The upstream net/forwarding selftests that run against a loopnic port
+# (tests/loopnic_loopback.sh), in a directory of their own with its own
+# stamp: a checkout whose SRC_FILES differ then does not re-extract them,
+# nor remove them while another checkout's tests use them.
+FWD_DIR=$CACHE/ksft-net-6.1
+FWD_FILES=(tools/testing/selftests/net/forwarding/)
+
+extract_fwd() {
+	local ver stamp=$FWD_DIR/.loopnic-stamp tmp
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver ${FWD_FILES[*]}" ]; then
+		log "net/forwarding selftests cached in $FWD_DIR"
+		return
+	fi
+	log "extracting the net/forwarding selftests from $SRC_TAR ($ver)"
+	mkdir -p "$CACHE"
+	tmp=$(mktemp -d "$CACHE/.fwd.XXXXXX")
+	# shellcheck disable=SC2064 # expand $tmp now
+	trap "rm -rf '$tmp'" EXIT
+	tar -C "$tmp" -xJf "$SRC_TAR" "${FWD_FILES[@]/#/linux-source-6.1/}"
+	echo "$ver ${FWD_FILES[*]}" >"$tmp/linux-source-6.1/.loopnic-stamp"
+	rm -rf "$FWD_DIR"
+	mv "$tmp/linux-source-6.1" "$FWD_DIR"
+	rm -rf "$tmp"
+	trap - EXIT
+	log "net/forwarding selftests in $FWD_DIR"
+}
+
 install_pkgs
 extract_src
+extract_fwd
