@@ -24,6 +24,9 @@ PKGS=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils procps
 	# used by tests inside the VM
 	ethtool iproute2 iputils-ping iperf3 python3 trace-cmd
+	# the upstream forwarding/loopback.sh (tests/loopnic_loopback.sh):
+	# mausezahn, and jq for its tc -j parsing
+	netsniff-ng jq
 	# make bench's chart
 	gnuplot-nox
 	# lint
@@ -89,12 +92,17 @@ SRC612_FILES=(
 	Documentation/netlink/specs/
 )
 
-# extract_src PACKAGE FILE...: FILEs of /usr/src/PACKAGE.tar.xz into
-# $CACHE/PACKAGE, again only when the package or the list changed.
+# The upstream net/forwarding selftests that run against a loopnic port
+# (tests/loopnic_loopback.sh), in a directory of their own with its own
+# stamp: a checkout whose SRC_FILES differ then does not re-extract them,
+# nor remove them while another checkout's tests use them.
+FWD_FILES=(tools/testing/selftests/net/forwarding/)
+
+# extract_src PACKAGE DIR FILE...: FILEs of /usr/src/PACKAGE.tar.xz into
+# DIR, again only when the package or the list changed.
 extract_src() {
-	local pkg=$1 ver stamp tmp dir
-	shift
-	dir=$CACHE/$pkg
+	local pkg=$1 dir=$2 ver stamp tmp
+	shift 2
 	stamp=$dir/.loopnic-stamp
 	ver=$(dpkg-query -W -f='${Version}' "$pkg")
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver $*" ]; then
@@ -116,5 +124,6 @@ extract_src() {
 }
 
 install_pkgs
-extract_src linux-source-6.1 "${SRC_FILES[@]}"
-extract_src linux-source-6.12 "${SRC612_FILES[@]}"
+extract_src linux-source-6.1 "$CACHE/linux-source-6.1" "${SRC_FILES[@]}"
+extract_src linux-source-6.1 "$CACHE/ksft-net-6.1" "${FWD_FILES[@]}"
+extract_src linux-source-6.12 "$CACHE/linux-source-6.12" "${SRC612_FILES[@]}"

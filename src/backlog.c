@@ -52,8 +52,10 @@ static int loopnic_backlog_poll(struct napi_struct *napi, int budget)
 		loopnic_count_frame(port, LOOPNIC_RX_PACKETS, skb->len + ETH_HLEN);
 		loopnic_count_mac(port, true, eth_hdr(skb)->h_dest, skb->len + ETH_HLEN);
 		trace_loopnic_rx(napi->dev, skb, LOOPNIC_PATH_BACKLOG, smp_processor_id());
-		napi_gro_receive(napi, skb);
 		work++;
+		if (unlikely(loopnic_selftest_rx(port, skb)))
+			continue;
+		napi_gro_receive(napi, skb);
 	}
 
 	trace_loopnic_backlog_poll(napi->dev, smp_processor_id(), work, budget);

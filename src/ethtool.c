@@ -136,6 +136,8 @@ static int loopnic_get_sset_count(struct net_device *dev, int sset)
 		return loopnic_num_stats(dev);
 	case ETH_SS_PRIV_FLAGS:
 		return loopnic_is_ring(dev) ? LOOPNIC_NUM_PFLAGS : 0;
+	case ETH_SS_TEST:
+		return loopnic_selftest_count(dev);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -164,6 +166,9 @@ static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 	case ETH_SS_PRIV_FLAGS:
 		if (loopnic_is_ring(dev))
 			memcpy(data, loopnic_pflag_names, sizeof(loopnic_pflag_names));
+		break;
+	case ETH_SS_TEST:
+		loopnic_selftest_strings(dev, data);
 		break;
 	}
 }
@@ -495,6 +500,7 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_sset_count		= loopnic_get_sset_count,
 	.get_strings		= loopnic_get_strings,
 	.get_ethtool_stats	= loopnic_get_ethtool_stats,
+	.self_test		= loopnic_selftest_run,
 	.get_channels		= loopnic_get_channels,
 	.set_channels		= loopnic_set_channels,
 	.get_ringparam		= loopnic_get_ringparam,

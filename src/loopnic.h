@@ -101,6 +101,8 @@ struct loopnic_pcpu_stats {
 struct loopnic_backlog;
 struct loopnic_channels;
 struct loopnic_hw;
+struct loopnic_selftest;
+struct ethtool_test;
 
 /* netdev_priv() of every loopnic port. */
 struct loopnic_port {
@@ -126,6 +128,14 @@ struct loopnic_port {
 	u32 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	unsigned long pflags;
+	/*
+	 * NETIF_F_LOOPBACK, or an offline self-test, put the port in MAC
+	 * loopback: read per frame by the backlog path's xmit; the ring
+	 * path's device has its own bit (LOOPNIC_REG_LOOPBACK).
+	 */
+	bool loopback;
+	/* Set while an offline self-test waits for its frames; RCU. */
+	struct loopnic_selftest __rcu *selftest;
 	/* debugfs directory, if the port got one. */
 	struct dentry *debugfs;
 };
@@ -143,6 +153,26 @@ void loopnic_debugfs_exit(void);
 
 /* netdev.c */
 void loopnic_setup(struct net_device *dev);
+void loopnic_set_loopback(struct loopnic_port *port, bool on);
+
+/* selftest.c: ethtool -t */
+int loopnic_selftest_count(struct net_device *dev);
+void loopnic_selftest_strings(struct net_device *dev, u8 *data);
+void loopnic_selftest_run(struct net_device *dev, struct ethtool_test *etest,
+			  u64 *data);
+bool __loopnic_selftest_rx(struct loopnic_port *port, struct sk_buff *skb);
+
+/*
+ * NAPI, after eth_type_trans(): true if @skb was a frame of a running
+ * offline self-test, which consumed it; it must not go up the stack.
+ */
+static inline bool loopnic_selftest_rx(struct loopnic_port *port,
+				       struct sk_buff *skb)
+{
+	if (likely(!rcu_access_pointer(port->selftest)))
+		return false;
+	return __loopnic_selftest_rx(port, skb);
+}
 
 /* backlog.c: the lo-style receive side of a port */
 int loopnic_backlog_init(struct loopnic_port *port);

@@ -55,7 +55,11 @@ static netdev_tx_t loopnic_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	/* Keeps the peer, and its readiness, stable until the frame is queued. */
 	rcu_read_lock();
-	peer = rcu_dereference(port->peer);
+	/* MAC loopback: the frame is ours to receive; the peer never sees it. */
+	if (READ_ONCE(port->loopback))
+		peer = dev;
+	else
+		peer = rcu_dereference(port->peer);
 	if (unlikely(!peer || !loopnic_backlog_ready(netdev_priv(peer))))
 		goto drop;
 
@@ -170,6 +174,27 @@ static void loopnic_destruct(struct net_device *dev)
 	port->stats = NULL;
 }
 
+/*
+ * Under RTNL, from ndo_set_features or the self-test. Either way a frame
+ * in flight is delivered whole to one side: the backlog xmit reads the
+ * flag once per frame, the device its register once per frame.
+ */
+void loopnic_set_loopback(struct loopnic_port *port, bool on)
+{
+	WRITE_ONCE(port->loopback, on);
+	if (port->hw)
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_LOOPBACK,
+				     on ? LOOPNIC_LOOPBACK_MAC : 0);
+}
+
+static int loopnic_set_features(struct net_device *dev,
+				netdev_features_t features)
+{
+	if ((dev->features ^ features) & NETIF_F_LOOPBACK)
+		loopnic_set_loopback(netdev_priv(dev), features & NETIF_F_LOOPBACK);
+	return 0;
+}
+
 static void loopnic_get_stats64(struct net_device *dev,
 				struct rtnl_link_stats64 *stats)
 {
@@ -210,6 +235,7 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_stop		= loopnic_stop,
 	.ndo_start_xmit		= loopnic_start_xmit,
 	.ndo_get_stats64	= loopnic_get_stats64,
+	.ndo_set_features	= loopnic_set_features,
 	.ndo_get_iflink		= loopnic_get_iflink,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -222,7 +248,8 @@ static void loopnic_setup_ring(struct net_device *dev)
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 
 	dev->features |= LOOPNIC_RING_FEATURES;
-	dev->hw_features = LOOPNIC_RING_FEATURES;
+	/* MAC loopback is a switch of the device (ethtool -K DEV loopback on). */
+	dev->hw_features = LOOPNIC_RING_FEATURES | NETIF_F_LOOPBACK;
 	dev->vlan_features = LOOPNIC_RING_FEATURES;
 
 	/*
@@ -259,7 +286,7 @@ void loopnic_setup(struct net_device *dev)
 	loopnic_set_lltx(dev);
 
 	dev->features |= LOOPNIC_FEATURES;
-	dev->hw_features = LOOPNIC_FEATURES;
+	dev->hw_features = LOOPNIC_FEATURES | NETIF_F_LOOPBACK;
 	dev->hw_enc_features = LOOPNIC_FEATURES;
 	dev->vlan_features = LOOPNIC_FEATURES;
 

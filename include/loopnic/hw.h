@@ -138,6 +138,16 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_TX_PAUSE		0x0038
 /* ro: PAUSE this port honoured (frames of ours held by the peer). */
 #define LOOPNIC_REG_RX_PAUSE		0x0040
+/*
+ * rw: LOOPNIC_LOOPBACK_MAC puts the MAC in loopback: every frame the port
+ * sends is received by its own RQs (steered by its own RSS, held by its
+ * own RX_HOLD, paused by its own PAUSE bits) instead of going down the
+ * cable, which then carries nothing from this port; frames from the peer
+ * are still received. Writable at any time, also with traffic in flight:
+ * each frame goes one way or the other, whole. Reset value 0.
+ */
+#define LOOPNIC_REG_LOOPBACK		0x0048
+#define LOOPNIC_LOOPBACK_MAC		BIT(0)
 
 /*
  * Receive side scaling. The MAC hashes each received frame with Toeplitz

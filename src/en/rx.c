@@ -285,6 +285,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		ch->dim_rx_packets++;
 		ch->dim_rx_bytes += len;
 		trace_loopnic_rx(ch->netdev, skb, LOOPNIC_PATH_RING, ch->ix);
+		if (unlikely(loopnic_selftest_rx(ch->port, skb)))
+			continue;
 		napi_gro_receive(&ch->napi, skb);
 	}
 	return work;

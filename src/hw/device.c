@@ -247,6 +247,10 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 		loopnic_hw_pause_set(hw, val);
 		return true;
 	}
+	if (reg == LOOPNIC_REG_LOOPBACK) {
+		loopnic_hw_loopback_set(hw, val);
+		return true;
+	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
 		u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
@@ -312,6 +316,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return READ_ONCE(hw->rx_hold);
 	case LOOPNIC_REG_PAUSE:
 		return READ_ONCE(hw->pause);
+	case LOOPNIC_REG_LOOPBACK:
+		return READ_ONCE(hw->loopback);
 	case LOOPNIC_REG_TX_PAUSE:
 		return atomic64_read(&hw->tx_pause);
 	case LOOPNIC_REG_RX_PAUSE:

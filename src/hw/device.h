@@ -58,8 +58,9 @@ struct loopnic_hw_ch {
 	spinlock_t rx_lock;
 	bool rx_on;
 	/*
-	 * Channels of the peer whose TX engine stopped on a frame for our
-	 * empty RQ (PAUSE): the RQ doorbell restarts them. See wire.c.
+	 * TX engines that stopped on a frame for our empty RQ (PAUSE): the
+	 * RQ doorbell restarts them. Bit i is the peer's channel i, bit
+	 * LOOPNIC_HW_MAX_CHANNELS + i our own (MAC loopback). See wire.c.
 	 */
 	unsigned long pause_waiters;
 
@@ -96,6 +97,8 @@ struct loopnic_hw {
 	atomic64_t tx_pause;
 	atomic64_t rx_pause;
 	atomic64_t mac[LOOPNIC_MAC_NUM];
+	/* LOOPNIC_REG_LOOPBACK: read by our engines per frame. */
+	u32 loopback;
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -136,6 +139,7 @@ void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
 void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch);
 void loopnic_hw_pause_release(struct loopnic_hw_ch *ch);
+void loopnic_hw_loopback_set(struct loopnic_hw *hw, u64 val);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

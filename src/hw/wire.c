@@ -6,7 +6,13 @@
  * announced by an RX CQE. Too few buffers posted: the frame is dropped
  * whole and counted in the peer's rx_out_of_buffer, as on mlx5, unless
  * link-level flow control (LOOPNIC_REG_PAUSE) makes the wire hold it in
- * the sender's SQ until the RQ is refilled.
+ * the sender's SQ until the RQ is refilled. A device in MAC loopback
+ * (LOOPNIC_REG_LOOPBACK) receives its own frames the same way, as if the
+ * cable went back into itself.
+ *
+ * The bit masks of channels a frame touched (rx_chs, pause_waiters) keep the
+ * receiving device apart: bit i is channel i of the peer, bit
+ * LOOPNIC_HW_MAX_CHANNELS + i channel i of the sending device itself.
  */
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -19,6 +25,9 @@
 #include "../compat.h"
 #include "device.h"
 #include "../trace.h"
+
+#define LOOPNIC_HW_SELF		LOOPNIC_HW_MAX_CHANNELS
+static_assert(2 * LOOPNIC_HW_MAX_CHANNELS <= BITS_PER_LONG);
 
 /*
  * Toeplitz over @len bytes of @in: every set input bit XORs in the 32 key
@@ -201,7 +210,8 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	dma_rmb();
 	n = loopnic_hw_rq_bufs(rq, pc, len, &room);
 	if (!n && !loopnic_hw_rq_full(rq, pc) && loopnic_hw_paused(hw, src->hw)) {
-		set_bit(src->idx, &ch->pause_waiters);
+		set_bit(src->idx + (src->hw == hw ? LOOPNIC_HW_SELF : 0),
+			&ch->pause_waiters);
 		/*
 		 * Announce the wait before looking again: the doorbell writes
 		 * the counter before it looks for waiters, so either we see
@@ -246,9 +256,10 @@ out:
 }
 
 /*
- * Sets the bit of the peer's channel the frame was steered to in @rx_chs.
- * The peer's hold is tested under the same RCU read section as the
- * delivery: loopnic_hw_rx_hold() waits for that section to end.
+ * Sets the bit of the receiving channel the frame was steered to in @rx_chs.
+ * The receiver's hold is tested under the same RCU read section as the
+ * delivery: loopnic_hw_rx_hold() waits for that section to end. The
+ * loopback bit is read once per frame, so a frame goes one way, whole.
  */
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 					  const u8 *frame, u32 len,
@@ -256,27 +267,42 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 {
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw *hw = src->hw;
-	struct loopnic_hw *peer;
-	unsigned int ix;
+	unsigned int ix, base = 0;
+	struct loopnic_hw *rx;
 
 	rcu_read_lock();
-	peer = rcu_dereference(hw->peer);
-	if (!peer) {
+	if (READ_ONCE(hw->loopback) & LOOPNIC_LOOPBACK_MAC) {
+		rx = hw;
+		base = LOOPNIC_HW_SELF;
+	} else {
+		rx = rcu_dereference(hw->peer);
+	}
+	if (!rx) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_NO_CABLE);
 		atomic64_inc(&hw->tx_discards);
 		ret = LOOPNIC_WIRE_NO_CABLE;
-	} else if (READ_ONCE(peer->rx_hold)) {
+	} else if (READ_ONCE(rx->rx_hold)) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_HELD);
 		ret = LOOPNIC_WIRE_HELD;
 	} else {
-		ret = loopnic_hw_rx_frame(peer, src, frame, len, &ix);
+		ret = loopnic_hw_rx_frame(rx, src, frame, len, &ix);
 		if (ret == LOOPNIC_WIRE_SENT) {
 			loopnic_hw_mac_count(hw, false, frame, len);
-			__set_bit(ix, rx_chs);
+			__set_bit(base + ix, rx_chs);
 		}
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/* Queue the TX engines of @hw named by @chs (bit i: channel i). */
+static void loopnic_hw_tx_kick(struct loopnic_hw *hw, unsigned long chs)
+{
+	unsigned int i;
+
+	for_each_set_bit(i, &chs, LOOPNIC_HW_MAX_CHANNELS)
+		if (READ_ONCE(hw->ch[i].tx_on))
+			queue_work(loopnic_hw_wq, &hw->ch[i].tx_work);
 }
 
 /*
@@ -287,17 +313,15 @@ void loopnic_hw_pause_release(struct loopnic_hw_ch *ch)
 {
 	struct loopnic_hw *peer;
 	unsigned long waiters;
-	unsigned int i;
 
 	waiters = xchg(&ch->pause_waiters, 0);
 	if (!waiters)
 		return;
+	loopnic_hw_tx_kick(ch->hw, waiters >> LOOPNIC_HW_SELF);
 	rcu_read_lock();
 	peer = rcu_dereference(ch->hw->peer);
 	if (peer)
-		for_each_set_bit(i, &waiters, LOOPNIC_HW_MAX_CHANNELS)
-			if (READ_ONCE(peer->ch[i].tx_on))
-				queue_work(loopnic_hw_wq, &peer->ch[i].tx_work);
+		loopnic_hw_tx_kick(peer, waiters & GENMASK(LOOPNIC_HW_SELF - 1, 0));
 	rcu_read_unlock();
 }
 
@@ -333,34 +357,48 @@ void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val)
 
 /*
  * LOOPNIC_REG_RX_HOLD. Holding returns once no engine delivers to @hw any
- * more; releasing restarts the engines that may have stopped on the hold
- * (the port that sends to us, which may be @hw itself).
+ * more; releasing restarts the engines that may have stopped on the hold:
+ * the peer's, and ours, which send to us in MAC loopback.
  */
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold)
 {
 	struct loopnic_hw *peer;
-	unsigned int i;
 
 	WRITE_ONCE(hw->rx_hold, hold);
 	if (hold) {
 		synchronize_rcu();
 		return;
 	}
+	loopnic_hw_tx_kick(hw, GENMASK(LOOPNIC_HW_MAX_CHANNELS - 1, 0));
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
-	if (peer)
-		for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
-			if (READ_ONCE(peer->ch[i].tx_on))
-				queue_work(loopnic_hw_wq, &peer->ch[i].tx_work);
+	if (peer && peer != hw)
+		loopnic_hw_tx_kick(peer, GENMASK(LOOPNIC_HW_MAX_CHANNELS - 1, 0));
 	rcu_read_unlock();
 }
 
-/* End of a TX batch: the peer's RX CQs that got frames may interrupt. */
+/*
+ * LOOPNIC_REG_LOOPBACK. Our engines held by the old destination (its hold,
+ * or PAUSE from it) try again: their frame now goes to the new one.
+ */
+void loopnic_hw_loopback_set(struct loopnic_hw *hw, u64 val)
+{
+	WRITE_ONCE(hw->loopback, val & LOOPNIC_LOOPBACK_MAC);
+	loopnic_hw_tx_kick(hw, GENMASK(LOOPNIC_HW_MAX_CHANNELS - 1, 0));
+}
+
+/* End of a TX batch: the RX CQs that got frames (ours too) may interrupt. */
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs)
 {
+	unsigned long self = rx_chs >> LOOPNIC_HW_SELF;
 	struct loopnic_hw *peer;
 	unsigned int ix;
 
+	for_each_set_bit(ix, &self, LOOPNIC_HW_MAX_CHANNELS)
+		loopnic_hw_cq_event(&hw->ch[ix], LOOPNIC_Q_RXCQ);
+	rx_chs &= GENMASK(LOOPNIC_HW_SELF - 1, 0);
+	if (!rx_chs)
+		return;
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
 	if (peer)
