@@ -8,7 +8,7 @@
 #
 # With IPv6 off and static neighbours nothing crosses the pair but the
 # test's frames: one DF ping per size at both edges of every histogram
-# bucket a 3000-byte MTU reaches (the buckets are read from ethtool's own
+# bucket a 9000-byte MTU reaches (the buckets are read from ethtool's own
 # names, so a device out of step with the ranges the driver reports
 # fails), then broadcast, multicast and runt frames from an AF_PACKET
 # socket. Each counter must move by exactly what was sent, A's TX must
@@ -20,12 +20,12 @@ source "$(dirname "$0")/lib.sh"
 
 A=loopnic0
 B=loopnic1
-MTU=3000
+MTU=9000
 RAW=$TESTS_DIR/loopnic_rawframe.py
 K=3
 # ICMP payload sizes: frames of size + 42 bytes, from the 60-byte minimum
 # to the MTU, at the edges of each bucket.
-SIZES="18 22 23 85 86 213 214 469 470 981 982 1476 1477 2005 2006 $((MTU - 28))"
+SIZES="18 22 23 85 86 213 214 469 470 981 982 1476 1477 2005 2006 4053 4054 $((MTU - 28))"
 
 ktap_plan 17
 require_module
