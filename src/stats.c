@@ -38,26 +38,39 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 							   LOOPNIC_REG_TX_DISCARDS);
 }
 
-void loopnic_stats_read(struct loopnic_port *port, u64 *out)
+/*
+ * Every CPU's @n counters at @off in struct loopnic_pcpu_stats (its c[] or
+ * its mac[]), summed into @out.
+ */
+static void loopnic_pcpu_sum(struct loopnic_port *port, size_t off,
+			     unsigned int n, u64 *out)
 {
-	int cpu, i;
+	unsigned int i;
+	int cpu;
 
-	memset(out, 0, LOOPNIC_NUM_COUNTERS * sizeof(*out));
+	BUILD_BUG_ON((int)LOOPNIC_MAC_NUM > (int)LOOPNIC_NUM_COUNTERS);
+	memset(out, 0, n * sizeof(*out));
 	for_each_possible_cpu(cpu) {
 		const struct loopnic_pcpu_stats *s = per_cpu_ptr(port->stats, cpu);
+		const u64_stats_t *c = (const void *)s + off;
 		u64 snap[LOOPNIC_NUM_COUNTERS];
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			for (i = 0; i < LOOPNIC_NUM_COUNTERS; i++)
-				snap[i] = u64_stats_read(&s->c[i]);
+			for (i = 0; i < n; i++)
+				snap[i] = u64_stats_read(&c[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
-		for (i = 0; i < LOOPNIC_NUM_COUNTERS; i++)
+		for (i = 0; i < n; i++)
 			out[i] += snap[i];
 	}
+}
 
+void loopnic_stats_read(struct loopnic_port *port, u64 *out)
+{
+	loopnic_pcpu_sum(port, offsetof(struct loopnic_pcpu_stats, c),
+			 LOOPNIC_NUM_COUNTERS, out);
 	if (port->path == LOOPNIC_PATH_RING)
 		loopnic_stats_ring(port, out);
 }
@@ -69,23 +82,10 @@ void loopnic_stats_read(struct loopnic_port *port, u64 *out)
  */
 void loopnic_stats_mac(struct loopnic_port *port, u64 *mac)
 {
-	int cpu, i;
+	unsigned int i;
 
-	memset(mac, 0, LOOPNIC_MAC_NUM * sizeof(*mac));
-	for_each_possible_cpu(cpu) {
-		const struct loopnic_pcpu_stats *s = per_cpu_ptr(port->stats, cpu);
-		u64 snap[LOOPNIC_MAC_NUM];
-		unsigned int start;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			for (i = 0; i < LOOPNIC_MAC_NUM; i++)
-				snap[i] = u64_stats_read(&s->mac[i]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-
-		for (i = 0; i < LOOPNIC_MAC_NUM; i++)
-			mac[i] += snap[i];
-	}
+	loopnic_pcpu_sum(port, offsetof(struct loopnic_pcpu_stats, mac),
+			 LOOPNIC_MAC_NUM, mac);
 	if (port->hw)
 		for (i = 0; i < LOOPNIC_MAC_NUM; i++)
 			mac[i] += loopnic_hw_reg_read(port->hw, LOOPNIC_REG_MAC(i));
