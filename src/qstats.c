@@ -10,7 +10,10 @@
 #include "compat.h"
 #include "loopnic.h"
 
-/* Ring path, channel @idx: RX and TX queue @idx, while the port is up. */
+/*
+ * Ring path, channel @idx: RX and TX queue @idx. Its counters live on while
+ * the port is down, as the core still sums the real_num_*_queues there.
+ */
 static bool loopnic_qstats_ch(struct net_device *dev, int idx, u64 *c)
 {
 	struct loopnic_port *port = netdev_priv(dev);
