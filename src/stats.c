@@ -58,6 +58,9 @@ void loopnic_stats_read(struct loopnic_port *port, u64 *out)
 			out[i] += snap[i];
 	}
 
-	if (port->path == LOOPNIC_PATH_RING)
-		loopnic_stats_ring(port, out);
+	/*
+	 * Always: the ring path's totals, kept in its channels, stay in the
+	 * port's after it switched to the backlog path.
+	 */
+	loopnic_stats_ring(port, out);
 }

@@ -37,6 +37,8 @@ static_assert(LOOPNIC_RING_MAX_MTU + VLAN_ETH_HLEN == LOOPNIC_HW_MAX_FRAME);
 /* ethtool private flags */
 enum {
 	LOOPNIC_PFLAG_RX_NO_REFILL,
+	/* Not kept in pflags: reads port->path, and switches it. */
+	LOOPNIC_PFLAG_RING_PATH,
 	LOOPNIC_NUM_PFLAGS,
 };
 
