@@ -4,9 +4,10 @@
 # The per-pair path switch: ethtool --set-priv-flags DEV ring-path on|off.
 # The flag is listed on both paths; rx_no_refill is refused on the backlog
 # path. A switch on either end moves both ends of the pair, down or up.
-# Up, back and forth during pings every 10 ms across two netns: no ping
-# lost, nothing counted as dropped, after each switch the new path carries
-# the frames, and the ip -s link totals never go back. rmmod is clean.
+# Up, back and forth during pings every 10 ms across two netns: every echo
+# request answered (both netns' ICMP counters), nothing counted as dropped,
+# after each switch the new path carries the frames, and the ip -s link
+# totals never go back. rmmod is clean.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -14,12 +15,12 @@ source "$(dirname "$0")/lib.sh"
 A=loopnic0
 B=loopnic1
 SWITCHES=10
-# Pings every 10 ms in runs of this many, until the switches are done:
-# each run waits for its last reply, so stopping loses none.
+# Pings every 10 ms in runs of this many, until the switches are done.
 PING_RUN=200
 
 ktap_plan 9
 require_module
+command -v nstat >/dev/null || skip_all "missing tool nstat"
 
 # pflag DEV NS NAME: "on" or "off", as ethtool --show-priv-flags prints it.
 pflag()
@@ -180,14 +181,34 @@ monotonic()
 	return $rc
 }
 
+# icmp_snap ARRAY: the echo counters of both ends' netns, as A_Icmp...
+# and B_Icmp...; only the test's pings cross the pair in quiet mode.
+ICMP_ECHO="IcmpOutEchos IcmpInEchos IcmpOutEchoReps IcmpInEchoReps"
+icmp_snap()
+{
+	local -n s=$1
+	local end ns name value
+	for end in A B; do
+		if [ $end = A ]; then ns=$NS_A; else ns=$NS_B; fi
+		# nstat -a: absolute values, -s: leave its history alone, -z: zeros too
+		while read -r name value _; do
+			[[ " $ICMP_ECHO " == *" $name "* ]] && s[${end}_$name]=$value
+		done < <(nsx "$ns" nstat -asz)
+	done
+	return 0
+}
+declare -A icmp0
+icmp_snap icmp0
+
 PING_OUT=$(mktemp /tmp/lnt-ping.XXXXXX)
 PING_STOP=$PING_OUT.stop
 SWITCH_LOG=$PING_OUT.switches
 on_exit rm -f "$PING_OUT" "$PING_STOP" "$SWITCH_LOG"
+# Each reply is printed: a run's missed icmp_seq show where it missed them.
 ping_runs()
 {
 	while [ ! -e "$PING_STOP" ]; do
-		ip netns exec "$NS_A" ping -q -n -i 0.01 -c $PING_RUN -W 5 10.10.0.2
+		ip netns exec "$NS_A" ping -n -i 0.01 -c $PING_RUN 10.10.0.2
 	done
 }
 ping_runs >"$PING_OUT" 2>&1 &
@@ -226,17 +247,52 @@ ping_sum()
 	sed -n "s/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p" "$PING_OUT" |
 		awk -v f="$1" '{ s += (f == "transmitted" ? $1 : $2) } END { print s + 0 }'
 }
+# ping_holes: the runs that missed a reply before their last one received.
+ping_holes()
+{
+	awk '/^PING/ { run++; n = 0; top = 0 }
+		/icmp_seq=/ && !/DUP!/ {
+			n++; match($0, /icmp_seq=[0-9]+/)
+			seq = substr($0, RSTART + 9, RLENGTH - 9) + 0
+			if (seq > top) top = seq
+		}
+		/packets transmitted/ && top > n { print "run " run ": " top - n " missed before icmp_seq=" top }' "$PING_OUT"
+}
 SENT=$(ping_sum transmitted)
-diag "$SENT pings in runs of $PING_RUN, $(ping_sum received) answered"
+COUNTED=$(ping_sum received)
+echo_replies()
+{
+	local -A now
+	icmp_snap now
+	[ $((now[A_IcmpInEchoReps] - icmp0[A_IcmpInEchoReps])) -ge "$SENT" ]
+}
+# A reply held by the last switch may still be on its way.
+wait_for 5 echo_replies
+declare -A icmp1
+icmp_snap icmp1
+diag "$SENT pings in runs of $PING_RUN, $((icmp1[A_IcmpInEchoReps] - icmp0[A_IcmpInEchoReps])) answered, $COUNTED of them in time for ping; highest RTT $(sed -n 's|^rtt [^=]*= [^/]*/[^/]*/\([^/]*\)/.*|\1|p' "$PING_OUT" | sort -n | tail -1) ms"
+# Conservation at both ends' ICMP, which counts every request and reply
+# whatever ping does: ping -c stops waiting max(interval, twice the
+# highest RTT of its run) after its last request (-W only applies before
+# the first reply), and frames wait in the qdisc while a switch runs, so a
+# run ending then gives up on its last replies, which arrive after all.
+# Within a run, a missed reply is one lost.
 no_loss()
 {
-	if ! is_ge "pings sent" $((PING_RUN * 2)) "$SENT" ||
-		! is_eq "pings answered" "$SENT" "$(ping_sum received)"; then
-		cat "$PING_OUT"
-		return 1
+	local k rc=0 holes
+	is_ge "pings sent" $((PING_RUN * 2)) "$SENT" || rc=1
+	for k in A_IcmpOutEchos B_IcmpInEchos B_IcmpOutEchoReps A_IcmpInEchoReps; do
+		is_eq "$k delta" "$SENT" $((icmp1[$k] - icmp0[$k])) || rc=1
+	done
+	holes=$(ping_holes)
+	if [ -n "$holes" ]; then
+		echo "replies missed within a run: $holes"
+		rc=1
 	fi
+	[ $rc -eq 0 ] || grep -E 'transmitted|^rtt' "$PING_OUT"
+	return $rc
 }
-check "pings every 10 ms throughout the switches: none lost" no_loss
+check "pings every 10 ms throughout the switches: every request answered, none lost" no_loss
 
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
