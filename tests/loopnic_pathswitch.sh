@@ -247,16 +247,24 @@ ping_sum()
 	sed -n "s/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p" "$PING_OUT" |
 		awk -v f="$1" '{ s += (f == "transmitted" ? $1 : $2) } END { print s + 0 }'
 }
-# ping_holes: the runs that missed a reply before their last one received.
+# ping_holes: the runs that missed a reply before their last one received,
+# with the icmp_seq missed.
 ping_holes()
 {
-	awk '/^PING/ { run++; n = 0; top = 0 }
+	awk '/^PING/ { run++; n = 0; top = 0; split("", got) }
 		/icmp_seq=/ && !/DUP!/ {
 			n++; match($0, /icmp_seq=[0-9]+/)
 			seq = substr($0, RSTART + 9, RLENGTH - 9) + 0
 			if (seq > top) top = seq
+			got[seq] = 1
 		}
-		/packets transmitted/ && top > n { print "run " run ": " top - n " missed before icmp_seq=" top }' "$PING_OUT"
+		/packets transmitted/ && top > n {
+			m = ""
+			for (i = 1; i < top; i++)
+				if (!(i in got))
+					m = m " " i
+			print "run " run ": icmp_seq" m " missed before " top
+		}' "$PING_OUT"
 }
 SENT=$(ping_sum transmitted)
 COUNTED=$(ping_sum received)
