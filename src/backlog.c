@@ -13,6 +13,7 @@
  * over lo. The input queue is still locked because a poll can run elsewhere
  * (threaded NAPI, or a CPU going offline hands its NAPIs to another).
  */
+#include <linux/delay.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 
@@ -137,6 +138,26 @@ void loopnic_backlog_close(struct loopnic_port *port)
 		local_bh_disable();
 		loopnic_count(port, LOOPNIC_BACKLOG_DROPS, purged);
 		local_bh_enable();
+	}
+}
+
+/*
+ * Path switch: no end of the pair transmits any more, so the queues only
+ * shrink; NAPI delivers what they hold before loopnic_backlog_close()
+ * would have to drop it. The input queue is read before the process
+ * queue because a poll moves frames from the first to the second.
+ */
+void loopnic_backlog_drain(struct loopnic_port *port, unsigned long deadline)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct loopnic_backlog *bl = per_cpu_ptr(port->backlog, cpu);
+
+		while ((skb_queue_len_lockless(&bl->input) ||
+			skb_queue_len_lockless(&bl->process)) &&
+		       time_before(jiffies, deadline))
+			usleep_range(200, 500);
 	}
 }
 

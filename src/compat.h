@@ -32,19 +32,6 @@
 #include <linux/etherdevice.h>
 
 /*
- * 6.12 turned the NETIF_F_LLTX feature bit into the dev->lltx flag
- * ("netdev_features: convert NETIF_F_LLTX to dev->lltx").
- */
-static inline void loopnic_set_lltx(struct net_device *dev)
-{
-#ifdef NETIF_F_LLTX
-	dev->features |= NETIF_F_LLTX;
-#else
-	dev->lltx = true;
-#endif
-}
-
-/*
  * 6.8 passes the RSS configuration to .get_rxfh/.set_rxfh in a struct
  * ethtool_rxfh_param ("net: ethtool: pass a pointer to parameters to
  * get/set_rxfh ethtool ops"); 6.1 passes indir, key and hfunc one by one.

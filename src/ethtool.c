@@ -59,6 +59,7 @@ static const u8 loopnic_ring_counters[] = {
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {
 	[LOOPNIC_PFLAG_RX_NO_REFILL]	= "rx_no_refill",
+	[LOOPNIC_PFLAG_RING_PATH]	= "ring-path",
 };
 
 static bool loopnic_is_ring(struct net_device *dev)
@@ -135,7 +136,7 @@ static int loopnic_get_sset_count(struct net_device *dev, int sset)
 	case ETH_SS_STATS:
 		return loopnic_num_stats(dev);
 	case ETH_SS_PRIV_FLAGS:
-		return loopnic_is_ring(dev) ? LOOPNIC_NUM_PFLAGS : 0;
+		return LOOPNIC_NUM_PFLAGS;
 	case ETH_SS_TEST:
 		return loopnic_selftest_count(dev);
 	default:
@@ -164,8 +165,7 @@ static void loopnic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 		}
 		break;
 	case ETH_SS_PRIV_FLAGS:
-		if (loopnic_is_ring(dev))
-			memcpy(data, loopnic_pflag_names, sizeof(loopnic_pflag_names));
+		memcpy(data, loopnic_pflag_names, sizeof(loopnic_pflag_names));
 		break;
 	case ETH_SS_TEST:
 		loopnic_selftest_strings(dev, data);
@@ -201,20 +201,52 @@ static void loopnic_get_channels(struct net_device *dev,
 	ch->combined_count = port->params.num_ch;
 }
 
+/* rx_no_refill is only ever set on the ring path: it reads off elsewhere. */
 static u32 loopnic_get_priv_flags(struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
+	u32 flags = READ_ONCE(port->pflags) & BIT(LOOPNIC_PFLAG_RX_NO_REFILL);
 
-	return loopnic_is_ring(dev) ? READ_ONCE(port->pflags) : 0;
+	if (loopnic_is_ring(dev))
+		flags |= BIT(LOOPNIC_PFLAG_RING_PATH);
+	return flags;
+}
+
+/* A ring-path-only flag on @dev keeps the pair from leaving the ring path. */
+static bool loopnic_rx_no_refill(struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	return test_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &port->pflags);
 }
 
 static int loopnic_set_priv_flags(struct net_device *dev, u32 flags)
 {
-	if (!loopnic_is_ring(dev))
-		return flags ? -EOPNOTSUPP : 0;
+	struct loopnic_port *port = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(port->peer);
+	bool ring = flags & BIT(LOOPNIC_PFLAG_RING_PATH);
+	int err;
+
 	if (flags & ~(BIT(LOOPNIC_NUM_PFLAGS) - 1))
 		return -EINVAL;
-	loopnic_en_set_pflags(netdev_priv(dev), flags);
+	if (!ring && (flags & BIT(LOOPNIC_PFLAG_RX_NO_REFILL))) {
+		netdev_err(dev, "rx_no_refill needs ring-path on\n");
+		return -EOPNOTSUPP;
+	}
+	if (!ring && peer && peer != dev && loopnic_rx_no_refill(peer)) {
+		netdev_err(dev, "ring-path off switches the pair: turn %s's rx_no_refill off first\n",
+			   peer->name);
+		return -EOPNOTSUPP;
+	}
+
+	/* Off before a switch away, so the RX rings refill while they drain. */
+	if (!ring && loopnic_is_ring(dev))
+		loopnic_en_set_pflags(port, 0);
+	err = loopnic_switch_path(port, ring ? LOOPNIC_PATH_RING : LOOPNIC_PATH_BACKLOG);
+	if (err)
+		return err;
+	if (ring)
+		loopnic_en_set_pflags(port, flags);
 	return 0;
 }
 

@@ -116,9 +116,14 @@ struct loopnic_port {
 	 * disabled; the peer's xmit reads it (acquire) before queueing to us.
 	 */
 	bool rx_ready;
-	/* Chosen at creation, fixed for the port's life; the peer's is the same. */
+	/*
+	 * The same on both ends of a pair: set at creation from the module
+	 * parameter, switched for the pair by the ring-path private flag
+	 * (loopnic_switch_path(), under RTNL). xmit reads it under the TX
+	 * lock, which the switch waits for with every queue stopped.
+	 */
 	enum loopnic_path path;
-	/* Ring path: the port's emulated NIC, and its channels while up. */
+	/* Every port has its NIC (cabled to the peer's); channels while up on the ring path. */
 	struct loopnic_hw *hw;
 	struct loopnic_channels *chs;
 	/* Ring path, under RTNL: applied at open, or live by reconfiguration. */
@@ -140,6 +145,12 @@ struct loopnic_port {
 	struct dentry *debugfs;
 };
 
+/*
+ * A path switch lets frames in flight reach the other end for this long
+ * before it drops (and counts) what is left.
+ */
+#define LOOPNIC_SWITCH_DRAIN_TIMEOUT	(2 * HZ)
+
 extern unsigned int loopnic_backlog_len;
 extern unsigned int loopnic_channels;
 extern enum loopnic_path loopnic_default_path;
@@ -154,6 +165,7 @@ void loopnic_debugfs_exit(void);
 /* netdev.c */
 void loopnic_setup(struct net_device *dev);
 void loopnic_set_loopback(struct loopnic_port *port, bool on);
+int loopnic_switch_path(struct loopnic_port *port, enum loopnic_path path);
 
 /* selftest.c: ethtool -t */
 int loopnic_selftest_count(struct net_device *dev);
@@ -179,6 +191,7 @@ int loopnic_backlog_init(struct loopnic_port *port);
 void loopnic_backlog_free(struct loopnic_port *port);
 void loopnic_backlog_open(struct loopnic_port *port);
 void loopnic_backlog_close(struct loopnic_port *port);
+void loopnic_backlog_drain(struct loopnic_port *port, unsigned long deadline);
 bool loopnic_backlog_ready(const struct loopnic_port *port);
 void loopnic_backlog_enqueue(struct loopnic_port *port, struct sk_buff *skb);
 
@@ -189,6 +202,9 @@ int loopnic_en_open(struct loopnic_port *port);
 void loopnic_en_stop(struct loopnic_port *port);
 void loopnic_en_set_pflags(struct loopnic_port *port, u32 flags);
 void loopnic_en_set_pause(struct loopnic_port *port, bool rx, bool tx);
+void loopnic_en_close_tx(struct loopnic_port *port, unsigned long deadline);
+void loopnic_en_close_rx(struct loopnic_port *port, unsigned long deadline);
+void loopnic_en_rx_hold(struct loopnic_port *port, bool hold);
 int loopnic_en_reconfigure(struct loopnic_port *port,
 			   const struct loopnic_params *params);
 void loopnic_en_set_coalesce(struct loopnic_port *port);

@@ -132,9 +132,8 @@ static void loopnic_wire(struct net_device *a, struct net_device *b)
 
 	rcu_assign_pointer(pa->peer, b);
 	rcu_assign_pointer(pb->peer, a);
-	/* Both ends were created with the module's path, so both have a NIC. */
-	if (pa->hw && pb->hw)
-		loopnic_hw_connect(pa->hw, pb->hw);
+	/* Every port has a NIC, whatever its path: a switch only opens channels. */
+	loopnic_hw_connect(pa->hw, pb->hw);
 }
 
 /* `ip link add NAME type loopnic`: a port wired to itself, a NIC in MAC loopback. */
@@ -168,10 +167,13 @@ static void loopnic_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
-/* A ring-path port has a queue per channel it may ever open. */
+/*
+ * A queue per channel a port may ever open, on either path: ring-path
+ * on switches it at run time. The backlog path uses one of them.
+ */
 static unsigned int loopnic_num_queues(void)
 {
-	return loopnic_default_path == LOOPNIC_PATH_RING ? LOOPNIC_HW_MAX_CHANNELS : 1;
+	return LOOPNIC_HW_MAX_CHANNELS;
 }
 
 static struct rtnl_link_ops loopnic_link_ops = {

@@ -23,6 +23,42 @@
 #define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
 			       NETIF_F_RXHASH)
 
+/* Every offload either path may claim; the rest of dev->features is the core's. */
+#define LOOPNIC_PATH_FEATURES (LOOPNIC_FEATURES | LOOPNIC_RING_FEATURES)
+
+/*
+ * What a port offers on @path. On a registered port, under RTNL and with
+ * its TX queues stopped: the core then segments and checksums what the
+ * new path cannot, from the next frame it dequeues on.
+ */
+static void loopnic_path_features(struct net_device *dev, enum loopnic_path path)
+{
+	netdev_features_t f = path == LOOPNIC_PATH_RING ? LOOPNIC_RING_FEATURES :
+							  LOOPNIC_FEATURES;
+
+	netdev_features_t off;
+
+	/* The ring path's MAC carries LOOPNIC_HW_MAX_FRAME at most; lo-style, any size. */
+	dev->max_mtu = path == LOOPNIC_PATH_RING ? LOOPNIC_RING_MAX_MTU : ETH_MAX_MTU;
+	dev->vlan_features = f;
+	dev->hw_enc_features = path == LOOPNIC_PATH_RING ? 0 : f;
+	if (dev->reg_state != NETREG_REGISTERED) {
+		/* MAC loopback is a switch of either path (ethtool -K DEV loopback on). */
+		dev->hw_features = f | NETIF_F_LOOPBACK;
+		dev->features |= f;
+		return;
+	}
+
+	/* What the user turned off with ethtool -K stays off if the new path has it. */
+	off = dev->hw_features & ~dev->wanted_features & LOOPNIC_PATH_FEATURES;
+	dev->hw_features = (dev->hw_features & ~LOOPNIC_PATH_FEATURES) | f;
+	dev->wanted_features = (dev->wanted_features & ~LOOPNIC_PATH_FEATURES) |
+			       (f & ~off);
+	/* Lets the core see the change, and tell the stack and upper devices. */
+	dev->features &= ~LOOPNIC_PATH_FEATURES;
+	netdev_update_features(dev);
+}
+
 /*
  * Turn a frame leaving @dev into one arriving at @peer, as it would look after
  * a wire and a receiving NIC: no socket, no route, no state from the sender's
@@ -85,8 +121,10 @@ static netdev_tx_t loopnic_start_xmit(struct sk_buff *skb, struct net_device *de
 {
 	struct loopnic_port *port = netdev_priv(dev);
 
-	trace_loopnic_xmit(dev, skb, port->path);
-	if (port->path == LOOPNIC_PATH_RING)
+	enum loopnic_path path = READ_ONCE(port->path);
+
+	trace_loopnic_xmit(dev, skb, path);
+	if (path == LOOPNIC_PATH_RING)
 		return loopnic_en_xmit(skb, dev);
 	return loopnic_xmit(skb, dev);
 }
@@ -120,10 +158,13 @@ static int loopnic_stop(struct net_device *dev)
 	netif_carrier_off(dev);
 	if (peer)
 		netif_carrier_off(peer);
-	if (port->path == LOOPNIC_PATH_RING)
+	if (port->path == LOOPNIC_PATH_RING) {
 		loopnic_en_stop(port);
-	else
+	} else {
 		loopnic_backlog_close(port);
+		/* The qdiscs are empty now: drop the queues a path switch left. */
+		netif_set_real_num_tx_queues(dev, 1);
+	}
 	return 0;
 }
 
@@ -137,20 +178,30 @@ static int loopnic_init(struct net_device *dev)
 	if (!port->stats)
 		return -ENOMEM;
 
-	if (port->path == LOOPNIC_PATH_RING)
-		err = loopnic_en_init(port);
-	else
-		err = loopnic_backlog_init(port);
-	if (err) {
-		free_percpu(port->stats);
-		port->stats = NULL;
-		return err;
+	/* Both paths' state: the ring-path flag may switch the port at any time. */
+	err = loopnic_backlog_init(port);
+	if (err)
+		goto err_free_stats;
+	err = loopnic_en_init(port);
+	if (err)
+		goto err_free_backlog;
+	if (port->path == LOOPNIC_PATH_BACKLOG) {
+		/* Not registered yet: cannot fail. */
+		netif_set_real_num_tx_queues(dev, 1);
+		netif_set_real_num_rx_queues(dev, 1);
 	}
 
 	/* No carrier until the peer is up too. */
 	netif_carrier_off(dev);
 	loopnic_debugfs_port_add(port);
 	return 0;
+
+err_free_backlog:
+	loopnic_backlog_free(port);
+err_free_stats:
+	free_percpu(port->stats);
+	port->stats = NULL;
+	return err;
 }
 
 static void loopnic_uninit(struct net_device *dev)
@@ -166,10 +217,8 @@ static void loopnic_destruct(struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
 
-	if (port->path == LOOPNIC_PATH_RING)
-		loopnic_en_uninit(port);
-	else
-		loopnic_backlog_free(port);
+	loopnic_en_uninit(port);
+	loopnic_backlog_free(port);
 	free_percpu(port->stats);
 	port->stats = NULL;
 }
@@ -205,12 +254,172 @@ static void loopnic_get_stats64(struct net_device *dev,
 	stats->rx_bytes = c[LOOPNIC_RX_BYTES];
 	stats->tx_packets = c[LOOPNIC_TX_PACKETS];
 	stats->tx_bytes = c[LOOPNIC_TX_BYTES];
-	/* Counters of the other path stay 0. */
+	/* Both paths' counters: totals survive a path switch. */
 	stats->rx_dropped = c[LOOPNIC_BACKLOG_DROPS] + c[LOOPNIC_RX_DROPS] +
 			    c[LOOPNIC_RX_DISCARDS_PHY];
 	/* Where mlx5 reports it: the NIC had no buffer for the frame. */
 	stats->rx_missed_errors = c[LOOPNIC_RX_OUT_OF_BUFFER];
 	stats->tx_dropped = c[LOOPNIC_TX_DROPS] + c[LOOPNIC_TX_DISCARDS_PHY];
+}
+
+/*
+ * Path switch of one end of a running pair, in steps taken on every
+ * running end before the next step on any: no end stops receiving while
+ * the other may still send to it.
+ */
+static void loopnic_path_close_tx(struct loopnic_port *port, unsigned long deadline)
+{
+	if (port->path == LOOPNIC_PATH_RING) {
+		loopnic_en_close_tx(port, deadline);
+		return;
+	}
+	/*
+	 * Frames wait in the qdisc. Once every queue's TX lock was taken, no
+	 * xmit is still queueing to the peer's backlog.
+	 */
+	netif_tx_disable(port->dev);
+}
+
+static void loopnic_path_close_rx(struct loopnic_port *port, unsigned long deadline)
+{
+	if (port->path == LOOPNIC_PATH_RING) {
+		loopnic_en_close_rx(port, deadline);
+		return;
+	}
+	loopnic_backlog_drain(port, deadline);
+	/* Counts what did not drain in time in backlog_drops. */
+	loopnic_backlog_close(port);
+}
+
+/*
+ * Under RTNL: growing a queue count adds sysfs entries, and may fail. A
+ * running port keeps its TX queues on the backlog path, which takes a
+ * frame from any of them: fewer would reset the qdiscs of the others,
+ * dropping what they hold. ndo_stop leaves it one.
+ */
+static int loopnic_path_queues(struct loopnic_port *port)
+{
+	unsigned int n = port->path == LOOPNIC_PATH_RING ? port->params.num_ch : 1;
+	int err = 0;
+
+	if (n > 1 || !netif_running(port->dev))
+		err = netif_set_real_num_tx_queues(port->dev, n);
+	if (!err)
+		err = netif_set_real_num_rx_queues(port->dev, n);
+	return err;
+}
+
+static int loopnic_path_open(struct loopnic_port *port)
+{
+	if (port->path == LOOPNIC_PATH_RING)
+		return loopnic_en_open(port);
+	loopnic_path_queues(port);
+	loopnic_backlog_open(port);
+	return 0;
+}
+
+static void loopnic_path_set(struct loopnic_port *port, enum loopnic_path path)
+{
+	WRITE_ONCE(port->path, path);
+	loopnic_path_features(port->dev, path);
+}
+
+/*
+ * Open the new path on every running end of @ends; on a failure, close
+ * what opened. The ends opening their channels hold their receive sides
+ * until all are open, so the first cannot send into RQs not yet posted.
+ */
+static int loopnic_paths_open(struct loopnic_port **ends, unsigned int n)
+{
+	bool ring = ends[0]->path == LOOPNIC_PATH_RING;
+	unsigned int i, opened = 0;
+	int err = 0;
+
+	for (i = 0; ring && i < n; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_en_rx_hold(ends[i], true);
+	for (i = 0; i < n && !err; i++) {
+		if (netif_running(ends[i]->dev))
+			err = loopnic_path_open(ends[i]);
+		else
+			err = loopnic_path_queues(ends[i]);
+		if (!err)
+			opened++;
+	}
+	for (i = 0; ring && i < n; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_en_rx_hold(ends[i], false);
+	if (!err)
+		return 0;
+
+	/* Only the ring path can fail to open: it drops, and counts, what it holds. */
+	for (i = 0; i < opened; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_en_close_tx(ends[i], jiffies);
+	for (i = 0; i < opened; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_en_close_rx(ends[i], jiffies);
+	return err;
+}
+
+/*
+ * ethtool --set-priv-flags DEV ring-path on|off, under RTNL. The path is
+ * a property of the pair: the emulated wire connects two NICs, and the
+ * backlog path queues straight to the peer's backlog, so a frame could
+ * not cross from one path to the other without one half reaching into
+ * the other. Both ends switch. On a running end the old path is quiesced
+ * (no new frames, what is in flight received or counted as dropped), the
+ * new one opened, and the frames the qdisc held meanwhile are sent on it.
+ */
+int loopnic_switch_path(struct loopnic_port *port, enum loopnic_path path)
+{
+	struct net_device *peer = rtnl_dereference(port->peer);
+	enum loopnic_path old = port->path;
+	struct loopnic_port *ends[2] = { port };
+	unsigned long deadline;
+	unsigned int i, n = 1;
+	int err;
+
+	ASSERT_RTNL();
+	if (path == old)
+		return 0;
+	if (peer && peer != port->dev)
+		ends[n++] = netdev_priv(peer);
+	for (i = 0; path == LOOPNIC_PATH_RING && i < n; i++) {
+		if (ends[i]->dev->mtu > LOOPNIC_RING_MAX_MTU) {
+			netdev_err(port->dev, "%s: MTU %u above the ring path's %u\n",
+				   ends[i]->dev->name, ends[i]->dev->mtu,
+				   LOOPNIC_RING_MAX_MTU);
+			return -EINVAL;
+		}
+	}
+
+	deadline = jiffies + LOOPNIC_SWITCH_DRAIN_TIMEOUT;
+	for (i = 0; i < n; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_path_close_tx(ends[i], deadline);
+	for (i = 0; i < n; i++)
+		if (netif_running(ends[i]->dev))
+			loopnic_path_close_rx(ends[i], deadline);
+
+	for (i = 0; i < n; i++)
+		loopnic_path_set(ends[i], path);
+	err = loopnic_paths_open(ends, n);
+	if (err) {
+		netdev_err(port->dev, "cannot switch to the %s path: %d\n",
+			   path == LOOPNIC_PATH_RING ? "ring" : "backlog", err);
+		for (i = 0; i < n; i++)
+			loopnic_path_set(ends[i], old);
+		/* Back to where we came from, which cannot fail from here. */
+		if (loopnic_paths_open(ends, n))
+			netdev_err(port->dev, "path switch: old path did not reopen\n");
+	}
+
+	/* Frames the qdiscs held meanwhile go out on the new path now. */
+	for (i = 0; i < n; i++)
+		if (netif_running(ends[i]->dev))
+			netif_tx_wake_all_queues(ends[i]->dev);
+	return err;
 }
 
 /* Makes `ip link` print "loopnic0@loopnic1", as for veth. */
@@ -241,26 +450,6 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 };
 
-/* A NIC with rings: a qdisc in front, xmit under the TX lock, room is finite. */
-static void loopnic_setup_ring(struct net_device *dev)
-{
-	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
-
-	dev->features |= LOOPNIC_RING_FEATURES;
-	/* MAC loopback is a switch of the device (ethtool -K DEV loopback on). */
-	dev->hw_features = LOOPNIC_RING_FEATURES | NETIF_F_LOOPBACK;
-	dev->vlan_features = LOOPNIC_RING_FEATURES;
-
-	/*
-	 * Up to the MAC's largest frame. RX buffers do not depend on the MTU
-	 * (a longer frame spans several), so it changes live with nothing
-	 * to rebuild.
-	 */
-	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = LOOPNIC_RING_MAX_MTU;
-}
-
 void loopnic_setup(struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
@@ -274,23 +463,15 @@ void loopnic_setup(struct net_device *dev)
 	dev->priv_destructor = loopnic_destruct;
 	eth_hw_addr_random(dev);
 
-	port->path = loopnic_default_path;
-	if (port->path == LOOPNIC_PATH_RING) {
-		loopnic_setup_ring(dev);
-		return;
-	}
-
-	/* Like lo and veth: no qdisc, xmit is lockless and never says busy. */
+	/*
+	 * Unlike lo, a qdisc in front and xmit under the TX lock on both
+	 * paths: the ring path needs them (its room is finite), and a port
+	 * can switch to it while up, when neither can change any more.
+	 */
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE;
-	loopnic_set_lltx(dev);
-
-	dev->features |= LOOPNIC_FEATURES;
-	dev->hw_features = LOOPNIC_FEATURES | NETIF_F_LOOPBACK;
-	dev->hw_enc_features = LOOPNIC_FEATURES;
-	dev->vlan_features = LOOPNIC_FEATURES;
-
-	/* Any size lo takes. */
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = ETH_MAX_MTU;
+
+	port->path = loopnic_default_path;
+	loopnic_path_features(dev, port->path);
 }

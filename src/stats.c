@@ -71,8 +71,11 @@ void loopnic_stats_read(struct loopnic_port *port, u64 *out)
 {
 	loopnic_pcpu_sum(port, offsetof(struct loopnic_pcpu_stats, c),
 			 LOOPNIC_NUM_COUNTERS, out);
-	if (port->path == LOOPNIC_PATH_RING)
-		loopnic_stats_ring(port, out);
+	/*
+	 * Always: the ring path's totals, kept in its channels, stay in the
+	 * port's after it switched to the backlog path.
+	 */
+	loopnic_stats_ring(port, out);
 }
 
 /*

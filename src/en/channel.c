@@ -650,6 +650,50 @@ err_free:
 	return err;
 }
 
+/*
+ * Path switch of a running port, first step (on both ends before the
+ * second step on either): the stack stops handing us frames and the SQs
+ * drain into the peer, which still receives. The TX queue count stays:
+ * shrinking it resets the qdiscs of the queues going away, with whatever
+ * they hold, and the backlog path takes a frame from any queue.
+ */
+void loopnic_en_close_tx(struct loopnic_port *port, unsigned long deadline)
+{
+	struct loopnic_channels *chs = port->chs;
+
+	if (!chs)
+		return;
+	loopnic_chs_tx_disable(port, chs);
+	loopnic_chs_drain_tx(chs, deadline);
+}
+
+/*
+ * Second step: nothing is sent to us any more but frames the wire may
+ * still deliver if the peer's SQ did not drain in time; those are held,
+ * what the RX CQs hold reaches the stack, then the channels go. A frame
+ * left over is counted by loopnic_sq_free() or loopnic_rq_free().
+ */
+void loopnic_en_close_rx(struct loopnic_port *port, unsigned long deadline)
+{
+	struct loopnic_channels *chs = port->chs;
+
+	if (!chs)
+		return;
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 1);
+	loopnic_chs_drain_rx(chs, deadline);
+	loopnic_en_stop(port);
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
+}
+
+/*
+ * While both ends of a pair open their channels: the first one open must
+ * not send into the other's RQs before they exist.
+ */
+void loopnic_en_rx_hold(struct loopnic_port *port, bool hold)
+{
+	loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, hold);
+}
+
 /* ndo_init: before registration, so the queue counts need no RTNL dance. */
 int loopnic_en_init(struct loopnic_port *port)
 {

@@ -40,6 +40,8 @@
 /* ethtool private flags */
 enum {
 	LOOPNIC_PFLAG_RX_NO_REFILL,
+	/* Not kept in pflags: reads port->path, and switches it. */
+	LOOPNIC_PFLAG_RING_PATH,
 	LOOPNIC_NUM_PFLAGS,
 };
 
