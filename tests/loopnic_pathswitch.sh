@@ -79,9 +79,9 @@ pair_netns $A $B quiet
 mtu_refused()
 {
 	local rc=0
-	must ip -n "$NS_B" link set $B mtu 9000
+	must ip -n "$NS_B" link set $B mtu 9200
 	if nsx "$NS_A" ethtool --set-priv-flags $A ring-path on 2>/dev/null; then
-		echo "ring-path on accepted with the peer's MTU 9000"
+		echo "ring-path on accepted with the peer's MTU 9200"
 		rc=1
 	fi
 	must ip -n "$NS_B" link set $B mtu 1500
@@ -200,6 +200,17 @@ icmp_snap()
 declare -A icmp0
 icmp_snap icmp0
 
+# Where a reply ping never saw went: every skb freed as dropped, with its
+# reason, printed if one is missing.
+DROPS=""
+mount_tracefs
+if [ -d $TRACEFS/events/skb/kfree_skb ]; then
+	DROPS=$TRACEFS/instances/lnt-pathswitch
+	mkdir -p $DROPS && echo 4096 >$DROPS/buffer_size_kb &&
+		echo 1 >$DROPS/events/skb/kfree_skb/enable || DROPS=""
+	[ -z "$DROPS" ] || on_exit "rmdir $DROPS"
+fi
+
 PING_OUT=$(mktemp /tmp/lnt-ping.XXXXXX)
 PING_STOP=$PING_OUT.stop
 SWITCH_LOG=$PING_OUT.switches
@@ -297,10 +308,16 @@ no_loss()
 		echo "replies missed within a run: $holes"
 		rc=1
 	fi
-	[ $rc -eq 0 ] || grep -E 'transmitted|^rtt' "$PING_OUT"
+	if [ $rc -ne 0 ]; then
+		grep -E 'transmitted|^rtt' "$PING_OUT"
+		[ -z "$DROPS" ] ||
+			sed -n 's/.*kfree_skb: .*protocol=\([0-9]*\) .*reason: *\([A-Z_]*\).*/proto \1 \2/p' \
+				$DROPS/trace | sort | uniq -c | sort -rn
+	fi
 	return $rc
 }
 check "pings every 10 ms throughout the switches: every request answered, none lost" no_loss
+[ -z "$DROPS" ] || echo 0 >$DROPS/events/skb/kfree_skb/enable
 
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
