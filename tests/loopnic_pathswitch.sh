@@ -202,13 +202,15 @@ icmp_snap icmp0
 
 # Where a reply ping never saw went: every skb freed as dropped, with its
 # reason, printed if one is missing.
+# The main buffer: on 6.1 a tracefs instance creates a file for every
+# event in one go, which under TCG runs long enough for a soft lockup.
 DROPS=""
 mount_tracefs
 if [ -d $TRACEFS/events/skb/kfree_skb ]; then
-	DROPS=$TRACEFS/instances/lnt-pathswitch
-	mkdir -p $DROPS && echo 4096 >$DROPS/buffer_size_kb &&
-		echo 1 >$DROPS/events/skb/kfree_skb/enable || DROPS=""
-	[ -z "$DROPS" ] || on_exit "rmdir $DROPS"
+	DROPS=$TRACEFS
+	echo >$DROPS/trace && echo 1 >$DROPS/events/skb/kfree_skb/enable || DROPS=""
+	[ -z "$DROPS" ] ||
+		on_exit "echo 0 >$DROPS/events/skb/kfree_skb/enable; echo >$DROPS/trace"
 fi
 
 PING_OUT=$(mktemp /tmp/lnt-ping.XXXXXX)
