@@ -493,15 +493,27 @@ static void loopnic_get_eth_mac_stats(struct net_device *dev,
 }
 
 /*
- * The device's buckets (LOOPNIC_MAC_HIST_HIGH), each starting after the one
- * before; loopnic_stdstats.sh sends frames to both edges of each.
+ * The device's buckets, each starting after the one before; filled from
+ * LOOPNIC_MAC_HIST_HIGH at load so that what ethtool prints is what the
+ * device counts. The last entry ends the list. loopnic_stdstats.sh sends
+ * frames to both edges of each.
  */
-static const struct ethtool_rmon_hist_range loopnic_rmon_ranges[] = {
-	{ 0, 64 }, { 65, 127 }, { 128, 255 }, { 256, 511 },
-	{ 512, 1023 }, { 1024, 1518 }, { 1519, 2047 }, { 2048, 4095 },
-	{ 4096, 9216 }, { 9217, 65535 },
-	{}
-};
+static struct ethtool_rmon_hist_range
+	loopnic_rmon_ranges[LOOPNIC_MAC_HIST_BUCKETS + 1] __ro_after_init;
+
+void __init loopnic_ethtool_init(void)
+{
+	static const u16 high[LOOPNIC_MAC_HIST_BUCKETS] __initconst =
+		LOOPNIC_MAC_HIST_HIGH;
+	u16 low = 0;
+	unsigned int i;
+
+	for (i = 0; i < LOOPNIC_MAC_HIST_BUCKETS; i++) {
+		loopnic_rmon_ranges[i].low = low;
+		loopnic_rmon_ranges[i].high = high[i];
+		low = high[i] + 1;
+	}
+}
 
 static void loopnic_get_rmon_stats(struct net_device *dev,
 				   struct ethtool_rmon_stats *st,
@@ -510,7 +522,6 @@ static void loopnic_get_rmon_stats(struct net_device *dev,
 	u64 mac[LOOPNIC_MAC_NUM];
 	unsigned int i;
 
-	BUILD_BUG_ON(ARRAY_SIZE(loopnic_rmon_ranges) != LOOPNIC_MAC_HIST_BUCKETS + 1);
 	BUILD_BUG_ON(LOOPNIC_MAC_HIST_BUCKETS > ETHTOOL_RMON_HIST_MAX);
 	loopnic_stats_mac(netdev_priv(dev), mac);
 	st->undersize_pkts = mac[LOOPNIC_MAC_RX_UNDERSIZE];

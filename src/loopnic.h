@@ -155,6 +155,7 @@ extern unsigned int loopnic_backlog_len;
 extern unsigned int loopnic_channels;
 extern enum loopnic_path loopnic_default_path;
 extern const struct ethtool_ops loopnic_ethtool_ops;
+void loopnic_ethtool_init(void);
 
 /* debugfs.c */
 void loopnic_debugfs_port_add(struct loopnic_port *port);

@@ -237,6 +237,7 @@ static int __init loopnic_module_init(void)
 	unsigned int n;
 	int err;
 
+	loopnic_ethtool_init();
 	err = loopnic_hw_module_init();
 	if (err)
 		return err;
