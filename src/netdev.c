@@ -18,13 +18,19 @@
 /*
  * The emulated NIC gathers and checksums a frame but does not segment it
  * (no TSO): the stack segments in software before xmit. It hashes received
- * frames for RSS and hands the hash over (NETIF_F_RXHASH).
+ * frames for RSS and hands the hash over (NETIF_F_RXHASH), and their sum
+ * (NETIF_F_RXCSUM, CHECKSUM_COMPLETE).
  */
 #define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
-			       NETIF_F_RXHASH)
+			       NETIF_F_RXHASH | NETIF_F_RXCSUM)
 
 /* Every offload either path may claim; the rest of dev->features is the core's. */
 #define LOOPNIC_PATH_FEATURES (LOOPNIC_FEATURES | LOOPNIC_RING_FEATURES)
+/*
+ * Always on for the backlog path, as on lo: the skb keeps the sender's
+ * checksum state, and memory does not corrupt a frame.
+ */
+#define LOOPNIC_FIXED_FEATURES NETIF_F_RXCSUM
 
 /*
  * What a port offers on @path. On a registered port, under RTNL and with
@@ -35,7 +41,9 @@ static void loopnic_path_features(struct net_device *dev, enum loopnic_path path
 {
 	netdev_features_t f = path == LOOPNIC_PATH_RING ? LOOPNIC_RING_FEATURES :
 							  LOOPNIC_FEATURES;
-
+	/* What ethtool -K may change. */
+	netdev_features_t hw = path == LOOPNIC_PATH_RING ? f :
+							   f & ~LOOPNIC_FIXED_FEATURES;
 	netdev_features_t off;
 
 	/* The ring path's MAC carries LOOPNIC_HW_MAX_FRAME at most; lo-style, any size. */
@@ -44,18 +52,21 @@ static void loopnic_path_features(struct net_device *dev, enum loopnic_path path
 	dev->hw_enc_features = path == LOOPNIC_PATH_RING ? 0 : f;
 	if (dev->reg_state != NETREG_REGISTERED) {
 		/* MAC loopback is a switch of either path (ethtool -K DEV loopback on). */
-		dev->hw_features = f | NETIF_F_LOOPBACK;
+		dev->hw_features = hw | NETIF_F_LOOPBACK;
 		dev->features |= f;
 		return;
 	}
 
 	/* What the user turned off with ethtool -K stays off if the new path has it. */
 	off = dev->hw_features & ~dev->wanted_features & LOOPNIC_PATH_FEATURES;
-	dev->hw_features = (dev->hw_features & ~LOOPNIC_PATH_FEATURES) | f;
+	dev->hw_features = (dev->hw_features & ~LOOPNIC_PATH_FEATURES) | hw;
 	dev->wanted_features = (dev->wanted_features & ~LOOPNIC_PATH_FEATURES) |
-			       (f & ~off);
-	/* Lets the core see the change, and tell the stack and upper devices. */
-	dev->features &= ~LOOPNIC_PATH_FEATURES;
+			       (hw & ~off);
+	/*
+	 * Lets the core see the change, and tell the stack and upper devices;
+	 * it keeps what is on but not in hw_features, the fixed ones.
+	 */
+	dev->features = (dev->features & ~LOOPNIC_PATH_FEATURES) | (f & ~hw);
 	netdev_update_features(dev);
 }
 

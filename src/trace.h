@@ -156,18 +156,25 @@ TRACE_EVENT(loopnic_rx,
 			     __field(u32, len)
 			     __field(u16, protocol)
 			     __field(u32, hash)
-			     __field(bool, l4_hash)),
+			     __field(bool, l4_hash)
+			     __field(u8, ip_summed)),
 	    TP_fast_assign(loopnic_assign_str(dev, dev->name);
 			   __entry->path = path;
 			   __entry->ch = ch;
 			   __entry->len = skb->len + ETH_HLEN;
 			   __entry->protocol = ntohs(skb->protocol);
 			   __entry->hash = skb->hash;
-			   __entry->l4_hash = skb->l4_hash;),
-	    TP_printk("dev=%s path=%s ch=%u len=%u protocol=0x%04x hash=0x%08x l4_hash=%d",
+			   __entry->l4_hash = skb->l4_hash;
+			   __entry->ip_summed = skb->ip_summed;),
+	    TP_printk("dev=%s path=%s ch=%u len=%u protocol=0x%04x hash=0x%08x l4_hash=%d csum=%s",
 		      __get_str(dev), loopnic_show_path(__entry->path),
 		      __entry->ch, __entry->len, __entry->protocol, __entry->hash,
-		      __entry->l4_hash)
+		      __entry->l4_hash,
+		      __print_symbolic(__entry->ip_summed,
+				       { CHECKSUM_NONE, "none" },
+				       { CHECKSUM_UNNECESSARY, "unnecessary" },
+				       { CHECKSUM_COMPLETE, "complete" },
+				       { CHECKSUM_PARTIAL, "partial" }))
 );
 
 /* Device model: the driver wrote a queue's doorbell register. */

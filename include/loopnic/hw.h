@@ -74,9 +74,13 @@ struct loopnic_rx_wqe {
  * buffer, byte_cnt the bytes in that buffer; every CQE of a frame but the
  * last has LOOPNIC_CQE_F_MORE, so the frame is the buffers up to and
  * including the first CQE without it, and its length the sum of their
- * byte_cnt. Each CQE of a frame carries the frame's RSS hash and type. The
- * CQEs of a frame are written in order and without CQEs of other frames
- * between them, but the driver may see the first ones before the last.
+ * byte_cnt. Each CQE of a frame carries the frame's RSS hash and type, and
+ * its checksum: the 16-bit ones' complement sum of every byte after the
+ * 14-byte Ethernet header (VLAN tags and padding included), not
+ * complemented, in the byte order of the frame - what the stack takes as
+ * CHECKSUM_COMPLETE. The CQEs of a frame are written in order and without
+ * CQEs of other frames between them, but the driver may see the first ones
+ * before the last.
  */
 struct loopnic_cqe {
 	__le32 byte_cnt;
@@ -86,7 +90,9 @@ struct loopnic_cqe {
 	/* RX only: the RSS hash of the frame and what it covered. */
 	__le32 rss_hash;
 	u8 rss_type;
-	u8 rsvd[3];
+	u8 rsvd;
+	/* RX only: the frame's checksum, as described above. */
+	__sum16 csum;
 };
 
 /* cqe->rss_type */

@@ -11,6 +11,7 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/checksum.h>
 
 #include "en.h"
 #include "../trace.h"
@@ -278,6 +279,15 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 			skb_set_hash(skb, le32_to_cpu(cqe->rss_hash),
 				     cqe->rss_type == LOOPNIC_CQE_RSS_L4 ?
 				     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
+		/*
+		 * The device's sum starts after the Ethernet header, where
+		 * skb->data is once eth_type_trans() pulled it. Without
+		 * rx-checksumming the stack sums the frame itself.
+		 */
+		if (likely(ch->netdev->features & NETIF_F_RXCSUM)) {
+			skb->ip_summed = CHECKSUM_COMPLETE;
+			skb->csum = csum_unfold(cqe->csum);
+		}
 		skb->protocol = eth_type_trans(skb, ch->netdev);
 		skb_record_rx_queue(skb, ch->ix);
 		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),

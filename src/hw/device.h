@@ -112,9 +112,16 @@ void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
 
 /* engine.c */
 void loopnic_hw_engine_work(struct work_struct *work);
+/* What an RX CQE says about the frame besides its buffers. */
+struct loopnic_hw_rx_info {
+	u32 hash;
+	u8 type;
+	__sum16 csum;
+};
+
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
-			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
-			  u8 rss_type);
+			  u32 byte_cnt, u32 wqe_counter, u8 flags,
+			  const struct loopnic_hw_rx_info *rx);
 
 /* mac.c */
 void loopnic_hw_mac_count(struct loopnic_hw *hw, bool rx, const u8 *frame, u32 len);

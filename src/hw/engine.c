@@ -15,8 +15,8 @@
 #include "../trace.h"
 
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
-			  u32 byte_cnt, u32 wqe_counter, u8 flags, u32 rss_hash,
-			  u8 rss_type)
+			  u32 byte_cnt, u32 wqe_counter, u8 flags,
+			  const struct loopnic_hw_rx_info *rx)
 {
 	struct loopnic_hw_q *cq = &ch->q[qi];
 	struct loopnic_cqe *cqe = (struct loopnic_cqe *)cq->va + (cq->ctr & cq->mask);
@@ -24,8 +24,10 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 	cqe->byte_cnt = cpu_to_le32(byte_cnt);
 	cqe->wqe_counter = cpu_to_le16(wqe_counter);
 	cqe->flags = flags;
-	cqe->rss_hash = cpu_to_le32(rss_hash);
-	cqe->rss_type = rss_type;
+	cqe->rss_hash = cpu_to_le32(rx ? rx->hash : 0);
+	cqe->rss_type = rx ? rx->type : LOOPNIC_CQE_RSS_NONE;
+	cqe->rsvd = 0;
+	cqe->csum = rx ? rx->csum : 0;
 	/* The buffer and the CQE body are visible before the CQE is the driver's. */
 	dma_wmb();
 	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);
@@ -135,7 +137,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		}
 		sq->ctr += n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
-				     err ? LOOPNIC_CQE_F_ERR : 0, 0, LOOPNIC_CQE_RSS_NONE);
+				     err ? LOOPNIC_CQE_F_ERR : 0, NULL);
 		done++;
 	}
 

@@ -20,6 +20,7 @@
 #include <linux/ipv6.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
+#include <net/checksum.h>
 #include <net/ip.h>
 
 #include "../compat.h"
@@ -119,6 +120,14 @@ static bool loopnic_hw_paused(struct loopnic_hw *rx, struct loopnic_hw *src)
 	       (READ_ONCE(src->pause) & LOOPNIC_PAUSE_RX);
 }
 
+/* The CQE's checksum (include/loopnic/hw.h): summed, not complemented. */
+static __sum16 loopnic_hw_rx_csum(const u8 *frame, u32 len)
+{
+	__wsum sum = csum_partial(frame + ETH_HLEN, len - ETH_HLEN, 0);
+
+	return (__force __sum16)(u16)~(__force u16)csum_fold(sum);
+}
+
 static struct loopnic_rx_wqe *loopnic_hw_rq_wqe(struct loopnic_hw_q *rq, u32 ctr)
 {
 	return (struct loopnic_rx_wqe *)rq->va + (ctr & rq->mask);
@@ -156,7 +165,7 @@ static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
  * LOOPNIC_CQE_F_MORE.
  */
 static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
-			       u32 len, u32 n, u32 hash, u8 type)
+			       u32 len, u32 n, const struct loopnic_hw_rx_info *rx)
 {
 	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
 	struct loopnic_hw *hw = ch->hw;
@@ -169,7 +178,7 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
 		memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame + off, seg);
 		off += seg;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, seg, rq->ctr,
-				     i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, hash, type);
+				     i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
 		rq->ctr++;
 	}
 }
@@ -186,14 +195,14 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 						unsigned int *ixp)
 {
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
+	struct loopnic_hw_rx_info rx;
 	struct loopnic_hw_ch *ch;
 	struct loopnic_hw_q *rq;
-	u32 hash, pc, n, room = 0;
+	u32 pc, n, room = 0;
 	unsigned int ix;
-	u8 type;
 
-	hash = loopnic_hw_rss_hash(hw, frame, len, &type);
-	ix = READ_ONCE(hw->rss_indir[hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
+	rx.hash = loopnic_hw_rss_hash(hw, frame, len, &rx.type);
+	ix = READ_ONCE(hw->rss_indir[rx.hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
 	*ixp = ix;
 	ch = &hw->ch[ix];
 	rq = &ch->q[LOOPNIC_Q_RQ];
@@ -247,7 +256,9 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	}
 
 	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
-	loopnic_hw_rq_fill(ch, frame, len, n, hash, type);
+	/* As the MAC receives it; len >= ETH_HLEN (loopnic_hw_sq_frame()). */
+	rx.csum = loopnic_hw_rx_csum(frame, len);
+	loopnic_hw_rq_fill(ch, frame, len, n, &rx);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, frame, len);
 out:
