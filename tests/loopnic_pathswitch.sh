@@ -312,6 +312,8 @@ no_loss()
 	fi
 	if [ $rc -ne 0 ]; then
 		grep -E 'transmitted|^rtt' "$PING_OUT"
+		# Replies ping got but would not count: a changed payload shows here.
+		grep -E 'BAD CHECKSUM|wrong|DUP' "$PING_OUT" | head -n 10
 		[ -z "$DROPS" ] ||
 			sed -n 's/.*kfree_skb: .*protocol=\([0-9]*\) .*reason: *\([A-Z_]*\).*/proto \1 \2/p' \
 				$DROPS/trace | sort | uniq -c | sort -rn
