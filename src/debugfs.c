@@ -98,6 +98,7 @@ void loopnic_debugfs_port_add(struct loopnic_port *port)
 					   loopnic_debugfs_root);
 	debugfs_create_file("queues", 0400, port->debugfs, port,
 			    &loopnic_debugfs_queues_fops);
+	loopnic_fault_debugfs_add(port);
 }
 
 void loopnic_debugfs_port_del(struct loopnic_port *port)

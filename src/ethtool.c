@@ -24,6 +24,13 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_RX_OUT_OF_BUFFER]	= "rx_out_of_buffer",
 	[LOOPNIC_RX_DISCARDS_PHY]	= "rx_discards_phy",
 	[LOOPNIC_TX_DISCARDS_PHY]	= "tx_discards_phy",
+	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DROP]	= "fault_wire_drop",
+	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_CORRUPT]	= "fault_wire_corrupt",
+	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DUP]	= "fault_wire_dup",
+	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_REORDER]	= "fault_wire_reorder",
+	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DELAY]	= "fault_wire_delay",
+	[LOOPNIC_FAULT_RX_ALLOC]	= "fault_rx_alloc",
+	[LOOPNIC_FAULT_TX_DMA_MAP]	= "fault_tx_dma_map",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -55,6 +62,12 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_TX_BYTES, LOOPNIC_TX_DROPS, LOOPNIC_RX_DROPS,
 	LOOPNIC_RX_OUT_OF_BUFFER, LOOPNIC_RX_DISCARDS_PHY,
 	LOOPNIC_TX_DISCARDS_PHY,
+	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DROP,
+	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_CORRUPT,
+	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DUP,
+	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_REORDER,
+	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DELAY,
+	LOOPNIC_FAULT_RX_ALLOC, LOOPNIC_FAULT_TX_DMA_MAP,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {

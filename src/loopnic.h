@@ -60,6 +60,10 @@ enum loopnic_counter {
 	LOOPNIC_RX_OUT_OF_BUFFER,
 	LOOPNIC_RX_DISCARDS_PHY,
 	LOOPNIC_TX_DISCARDS_PHY,
+	/* Injected faults (fault.c): the wire's from the device's registers. */
+	LOOPNIC_FAULT_WIRE,
+	LOOPNIC_FAULT_RX_ALLOC = LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_NUM,
+	LOOPNIC_FAULT_TX_DMA_MAP,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
@@ -97,6 +101,23 @@ struct loopnic_pcpu_stats {
 	u64_stats_t mac[LOOPNIC_MAC_NUM];
 	struct u64_stats_sync syncp;
 };
+
+/* Faults the driver injects into itself (debugfs faults/, fault.c). */
+enum loopnic_drv_fault {
+	LOOPNIC_DRV_FAULT_RX_ALLOC,
+	LOOPNIC_DRV_FAULT_TX_DMA_MAP,
+	LOOPNIC_DRV_FAULT_NUM,
+};
+
+struct loopnic_port;
+
+/* One file of faults/: the knob it sets (enum loopnic_fault_knob). */
+struct loopnic_fault_file {
+	struct loopnic_port *port;
+	unsigned int knob;
+};
+
+#define LOOPNIC_FAULT_KNOBS	(LOOPNIC_FAULT_NUM + 1 + LOOPNIC_DRV_FAULT_NUM)
 
 struct loopnic_backlog;
 struct loopnic_channels;
@@ -143,6 +164,13 @@ struct loopnic_port {
 	struct loopnic_selftest __rcu *selftest;
 	/* debugfs directory, if the port got one. */
 	struct dentry *debugfs;
+	/*
+	 * Ring path, the driver's injected faults: LOOPNIC_REG_FAULT format,
+	 * written from debugfs, read per buffer or frame.
+	 */
+	u64 fault_cfg[LOOPNIC_DRV_FAULT_NUM];
+	atomic64_t fault_seen[LOOPNIC_DRV_FAULT_NUM];
+	struct loopnic_fault_file fault_files[LOOPNIC_FAULT_KNOBS];
 };
 
 /*
@@ -162,6 +190,17 @@ void loopnic_debugfs_port_add(struct loopnic_port *port);
 void loopnic_debugfs_port_del(struct loopnic_port *port);
 void loopnic_debugfs_init(void);
 void loopnic_debugfs_exit(void);
+
+/* fault.c */
+void loopnic_fault_debugfs_add(struct loopnic_port *port);
+
+/* Whether the driver's next buffer or frame suffers fault @f. */
+static inline bool loopnic_drv_fault(struct loopnic_port *port,
+				     enum loopnic_drv_fault f)
+{
+	return unlikely(loopnic_fault_hit(READ_ONCE(port->fault_cfg[f]),
+					  &port->fault_seen[f]));
+}
 
 /* netdev.c */
 void loopnic_setup(struct net_device *dev);

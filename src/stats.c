@@ -36,6 +36,9 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 							   LOOPNIC_REG_RX_DISCARDS);
 	out[LOOPNIC_TX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,
 							   LOOPNIC_REG_TX_DISCARDS);
+	for (ix = 0; ix < LOOPNIC_FAULT_NUM; ix++)
+		out[LOOPNIC_FAULT_WIRE + ix] =
+			loopnic_hw_reg_read(port->hw, LOOPNIC_REG_FAULT_HITS(ix));
 }
 
 /*

@@ -11,11 +11,13 @@
 #ifndef LOOPNIC_HW_H
 #define LOOPNIC_HW_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/device.h>
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
+#include <linux/random.h>
 #include <linux/types.h>
 
 /*
@@ -235,6 +237,60 @@ static inline unsigned int loopnic_mac_frame_ctrs(bool rx, const u8 *dst, u32 le
 }
 
 #define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
+
+/*
+ * Fault injection, for testing drivers and stacks against a bad link: a
+ * test-only block, as NIC firmware keeps for its vendor's validation.
+ * LOOPNIC_REG_FAULT(f) (rw, reset value 0) picks which frames this port
+ * sends suffer fault f: 0 none; N (1..2^32-1) every Nth frame, counted
+ * from the last write of the register; LOOPNIC_FAULT_RANDOM with a rate
+ * in parts per million each frame independently. The driver's own
+ * faults (RX buffer allocation, TX DMA mapping) take the same format.
+ * LOOPNIC_REG_FAULT_HITS(f) (ro) counts the frames affected.
+ *
+ * DROP: lost on the wire (the sender completes it as sent). CORRUPT: one
+ * bit flipped in the last byte of an IPv4/IPv6 packet carrying a TCP, UDP
+ * (with a checksum), ICMP or ICMPv6 checksum, after checksum offload;
+ * other frames are neither corrupted nor counted towards N. DUP: sent
+ * twice; counted when the copy went on the wire. REORDER: held until the
+ * next frame of the same SQ went out, or LOOPNIC_HW_REORDER_WINDOW_US
+ * passed; a frame arriving while one is held is not held itself. DELAY:
+ * the TX engine holds the frame LOOPNIC_REG_FAULT_DELAY_US microseconds
+ * (at most LOOPNIC_HW_DELAY_MAX_US) before it goes out, and what is
+ * behind it in that SQ waits too, as on a slow link.
+ */
+enum loopnic_hw_fault {
+	LOOPNIC_FAULT_DROP,
+	LOOPNIC_FAULT_CORRUPT,
+	LOOPNIC_FAULT_DUP,
+	LOOPNIC_FAULT_REORDER,
+	LOOPNIC_FAULT_DELAY,
+	LOOPNIC_FAULT_NUM,
+};
+
+#define LOOPNIC_REG_FAULT(f)		(0x0a00 + (f) * 8)
+#define LOOPNIC_REG_FAULT_DELAY_US	0x0a40
+#define LOOPNIC_REG_FAULT_HITS(f)	(0x0a80 + (f) * 8)
+#define LOOPNIC_FAULT_RANDOM		BIT_ULL(63)
+#define LOOPNIC_FAULT_RATE		GENMASK_ULL(31, 0)
+#define LOOPNIC_FAULT_PPM		1000000
+#define LOOPNIC_HW_DELAY_MAX_US		100000
+#define LOOPNIC_HW_REORDER_WINDOW_US	10000
+
+/*
+ * Whether the frame @seen frames were counted before (the caller's
+ * counter, incremented here) suffers a fault set to @cfg.
+ */
+static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
+{
+	u64 rate = cfg & LOOPNIC_FAULT_RATE;
+
+	if (!cfg)
+		return false;
+	if (cfg & LOOPNIC_FAULT_RANDOM)
+		return ((u64)get_random_u32() * LOOPNIC_FAULT_PPM >> 32) < rate;
+	return rate && !(atomic64_inc_return(seen) % rate);
+}
 
 #define LOOPNIC_REG_CH(ch)		(0x1000 + (ch) * 0x100)
 /* Channel block. */

@@ -80,7 +80,7 @@ static int loopnic_napi_poll(struct napi_struct *napi, int budget)
 
 	work = loopnic_poll_rx_cq(ch, budget);
 	busy |= work == budget;
-	loopnic_post_rx_wqes(ch);
+	busy |= loopnic_post_rx_wqes(ch);
 
 	trace_loopnic_napi_poll(ch->netdev, ch->ix, busy ? budget : work, budget);
 	if (busy) {
@@ -300,7 +300,9 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 
 	/* Page pool allocations expect BH context, as in NAPI. */
 	local_bh_disable();
-	loopnic_post_rx_wqes(ch);
+	/* Short of buffers (an injected failure): NAPI fills the rest. */
+	if (loopnic_post_rx_wqes(ch))
+		napi_schedule(&ch->napi);
 	local_bh_enable();
 	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
 	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);

@@ -191,7 +191,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size);
 void loopnic_rq_free(struct loopnic_channel *ch);
 int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget);
-void loopnic_post_rx_wqes(struct loopnic_channel *ch);
+bool loopnic_post_rx_wqes(struct loopnic_channel *ch);
 
 /* channel.c */
 void loopnic_rss_program(struct loopnic_port *port);

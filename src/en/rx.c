@@ -120,21 +120,35 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 	rq->page = NULL;
 }
 
-/* Keep the RQ full; the doorbell goes once per refill, not per buffer. */
-void loopnic_post_rx_wqes(struct loopnic_channel *ch)
+/*
+ * Keep the RQ full; the doorbell goes once per refill, not per buffer.
+ * Returns true if a buffer could not be allocated: as mlx5e, NAPI then
+ * stays scheduled and tries again, since an RQ left empty would get no
+ * frame, hence no interrupt, to refill it.
+ */
+bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 {
 	struct loopnic_rq *rq = &ch->rq;
+	bool short_of_pages = false;
 	u32 pc = rq->pc;
 
 	if (unlikely(test_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &ch->port->pflags)))
-		return;
+		return false;
 
 	while (pc - rq->cc <= rq->mask) {
 		struct loopnic_rx_wqe *wqe = &rq->wqe[pc & rq->mask];
-		struct page *page = page_pool_dev_alloc_pages(rq->pool);
+		struct page *page;
 
-		if (unlikely(!page))
+		if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_RX_ALLOC)) {
+			loopnic_count(ch->port, LOOPNIC_FAULT_RX_ALLOC, 1);
+			page = NULL;
+		} else {
+			page = page_pool_dev_alloc_pages(rq->pool);
+		}
+		if (unlikely(!page)) {
+			short_of_pages = true;
 			break;
+		}
 		rq->page[pc & rq->mask] = page;
 		wqe->addr = cpu_to_le64(page_pool_get_dma_addr(page) +
 					LOOPNIC_RX_HEADROOM);
@@ -142,13 +156,14 @@ void loopnic_post_rx_wqes(struct loopnic_channel *ch)
 		pc++;
 	}
 	if (pc == rq->pc)
-		return;
+		return short_of_pages;
 
 	rq->pc = pc;
 	/* Posted WQEs are in memory before the device can see the new counter. */
 	dma_wmb();
 	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, LOOPNIC_Q_RQ, LOOPNIC_Q_DB),
 			     rq->pc);
+	return short_of_pages;
 }
 
 static void loopnic_rx_sync(struct loopnic_channel *ch, struct page *page,

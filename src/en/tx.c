@@ -121,6 +121,13 @@ static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
 	buf->skb = NULL;
 }
 
+/* What dma_map_*() returns when it fails (debugfs faults/tx_dma_map). */
+static dma_addr_t loopnic_tx_map_fault(struct loopnic_port *port)
+{
+	loopnic_count(port, LOOPNIC_FAULT_TX_DMA_MAP, 1);
+	return DMA_MAPPING_ERROR;
+}
+
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
@@ -132,6 +139,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct loopnic_channel *ch;
 	struct loopnic_sq *sq;
 	dma_addr_t addr;
+	bool map_fault;
 	u16 flags = 0;
 
 	/*
@@ -159,7 +167,16 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		flags |= LOOPNIC_TX_F_CSUM;
 
-	addr = dma_map_single(ch->pdev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
+	/*
+	 * An injected mapping failure hits the frame's last buffer, so that
+	 * the buffers mapped before it are unmapped as on a real failure.
+	 */
+	map_fault = loopnic_drv_fault(port, LOOPNIC_DRV_FAULT_TX_DMA_MAP);
+	if (unlikely(map_fault && !nr_frags))
+		addr = loopnic_tx_map_fault(port);
+	else
+		addr = dma_map_single(ch->pdev, skb->data, skb_headlen(skb),
+				      DMA_TO_DEVICE);
 	if (unlikely(dma_mapping_error(ch->pdev, addr)))
 		goto drop;
 	loopnic_sq_post(sq, 0, addr, skb_headlen(skb), LOOPNIC_TX_MAP_SINGLE, flags);
@@ -168,7 +185,10 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 		u32 len = skb_frag_size(frag);
 
-		addr = skb_frag_dma_map(ch->pdev, frag, 0, len, DMA_TO_DEVICE);
+		if (unlikely(map_fault && i == nr_frags - 1))
+			addr = loopnic_tx_map_fault(port);
+		else
+			addr = skb_frag_dma_map(ch->pdev, frag, 0, len, DMA_TO_DEVICE);
 		if (unlikely(dma_mapping_error(ch->pdev, addr)))
 			goto unmap;
 		loopnic_sq_post(sq, i + 1, addr, len, LOOPNIC_TX_MAP_PAGE, 0);

@@ -64,6 +64,7 @@ struct loopnic_hw *loopnic_hw_create(void)
 		INIT_WORK(&ch->tx_work, loopnic_hw_engine_work);
 		spin_lock_init(&ch->rx_lock);
 		loopnic_hw_irq_init(ch);
+		loopnic_hw_fault_ch_init(ch);
 	}
 	err = loopnic_hw_irq_alloc(hw);
 	if (err) {
@@ -87,6 +88,7 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	WRITE_ONCE(ch->tx_on, false);
 	/* Also waits for a run that requeued itself. */
 	cancel_work_sync(&ch->tx_work);
+	loopnic_hw_fault_ch_stop(ch);
 
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
 	spin_lock(&ch->rx_lock);
@@ -273,7 +275,8 @@ void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 	struct loopnic_hw_ch *ch;
 	u32 off;
 
-	if (loopnic_hw_global_write(hw, reg, val))
+	if (loopnic_hw_global_write(hw, reg, val) ||
+	    loopnic_hw_fault_reg_write(hw, reg, val))
 		return;
 	ch = loopnic_hw_reg_ch(hw, reg, &off);
 	if (!ch)
@@ -299,6 +302,7 @@ void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 {
 	struct loopnic_hw_ch *ch;
+	u64 fault;
 	u32 off;
 
 	switch (reg) {
@@ -339,6 +343,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 	if (reg >= LOOPNIC_REG_MAC(0) && reg < LOOPNIC_REG_MAC(LOOPNIC_MAC_NUM) &&
 	    !(reg % 8))
 		return atomic64_read(&hw->mac[(reg - LOOPNIC_REG_MAC(0)) / 8]);
+	if (loopnic_hw_fault_reg_read(hw, reg, &fault))
+		return fault;
 
 	ch = loopnic_hw_reg_ch(hw, reg, &off);
 	if (!ch)

@@ -47,6 +47,24 @@ struct loopnic_hw_cq_mod {
 
 #define LOOPNIC_HW_NUM_CQS	2
 
+/* Fault injection state of one TX engine (fault.c); only the engine touches it. */
+struct loopnic_hw_fault_ch {
+	/*
+	 * The faults (bit f: enum loopnic_hw_fault) decided for the frame at
+	 * SQ counter dec_ctr: a frame the wire held is gathered and sent
+	 * again, and must neither be counted twice nor draw anew.
+	 */
+	bool dec_valid;
+	u32 dec_ctr;
+	unsigned long dec;
+	/* REORDER: the frame held back (held_len 0: none), and until when. */
+	u32 held_len;
+	ktime_t held_until;
+	/* Requeues the engine when the window ends with nothing behind. */
+	struct hrtimer timer;
+	u8 held[LOOPNIC_HW_MAX_FRAME];
+};
+
 struct loopnic_hw_ch {
 	struct loopnic_hw *hw;
 	unsigned int idx;
@@ -77,6 +95,8 @@ struct loopnic_hw_ch {
 	/* Indexed by q - LOOPNIC_Q_TXCQ. */
 	struct loopnic_hw_cq_mod cq_mod[LOOPNIC_HW_NUM_CQS];
 
+	struct loopnic_hw_fault_ch fault;
+
 	/* TX engine scratch: the frame being gathered. */
 	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
@@ -102,6 +122,11 @@ struct loopnic_hw {
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
+	/* LOOPNIC_REG_FAULT*: written by the driver, read by our engines per frame. */
+	u64 fault_cfg[LOOPNIC_FAULT_NUM];
+	u32 fault_delay_us;
+	atomic64_t fault_seen[LOOPNIC_FAULT_NUM];
+	atomic64_t fault_hits[LOOPNIC_FAULT_NUM];
 	struct loopnic_hw_ch ch[LOOPNIC_HW_MAX_CHANNELS];
 };
 
@@ -147,6 +172,15 @@ void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
 void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch);
 void loopnic_hw_pause_release(struct loopnic_hw_ch *ch);
 void loopnic_hw_loopback_set(struct loopnic_hw *hw, u64 val);
+
+/* fault.c */
+void loopnic_hw_fault_ch_init(struct loopnic_hw_ch *ch);
+void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch);
+void loopnic_hw_fault_tick(struct loopnic_hw_ch *ch, unsigned long *rx_chs);
+enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
+					   u32 len, unsigned long *rx_chs);
+bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
+bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

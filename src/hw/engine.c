@@ -113,6 +113,9 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	if (!READ_ONCE(ch->tx_on))
 		return;
 
+	/* A frame that fault injection held back may be due (fault.c). */
+	loopnic_hw_fault_tick(ch, &rx_chs);
+
 	pc = READ_ONCE(sq->db);
 	/* WQEs are read only after the doorbell that published them. */
 	dma_rmb();
@@ -130,7 +133,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		 * Held: releasing the hold, or the peer's RQ doorbell after
 		 * PAUSE, requeues us, and we gather it again.
 		 */
-		if (!err && loopnic_hw_wire_xmit(ch, ch->frame, len, &rx_chs) ==
+		if (!err && loopnic_hw_fault_xmit(ch, ch->frame, len, &rx_chs) ==
 			    LOOPNIC_WIRE_HELD) {
 			held = true;
 			break;
@@ -142,10 +145,10 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	}
 
 	/* Interrupt moderation: one event per batch, on each side. */
-	if (done) {
+	if (done)
 		loopnic_hw_cq_event(ch, LOOPNIC_Q_TXCQ);
-		loopnic_hw_wire_flush(ch->hw, rx_chs);
-	}
+	/* Also a frame fault injection had held back went out. */
+	loopnic_hw_wire_flush(ch->hw, rx_chs);
 
 	/* More posted than one batch: go round again, after others had a turn. */
 	if (!held && sq->ctr != READ_ONCE(sq->db))
