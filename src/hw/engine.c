@@ -108,8 +108,11 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	bool held = false;
 	u32 pc;
 
-	if (!READ_ONCE(ch->tx_on))
+	if (!READ_ONCE(ch->tx_on) || READ_ONCE(ch->sq_stopped) ||
+	    READ_ONCE(ch->sq_stalled))
 		return;
+	/* Pairs with the barrier of an SQ reset before it cleared sq_stopped. */
+	smp_rmb();
 
 	pc = READ_ONCE(sq->db);
 	/* WQEs are read only after the doorbell that published them. */
@@ -138,6 +141,9 @@ void loopnic_hw_engine_work(struct work_struct *work)
 				     err ? LOOPNIC_CQE_F_ERR : 0, 0, LOOPNIC_CQE_RSS_NONE);
 		done++;
 	}
+
+	/* For LOOPNIC_CH_SQ_STATUS: a driver must not reset an SQ held by PAUSE. */
+	WRITE_ONCE(ch->sq_held, held);
 
 	/* Interrupt moderation: one event per batch, on each side. */
 	if (done) {
