@@ -98,6 +98,8 @@ void loopnic_debugfs_port_add(struct loopnic_port *port)
 					   loopnic_debugfs_root);
 	debugfs_create_file("queues", 0400, port->debugfs, port,
 			    &loopnic_debugfs_queues_fops);
+	if (port->path == LOOPNIC_PATH_RING)
+		loopnic_en_health_debugfs(port, port->debugfs);
 }
 
 void loopnic_debugfs_port_del(struct loopnic_port *port)

@@ -24,6 +24,11 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_RX_OUT_OF_BUFFER]	= "rx_out_of_buffer",
 	[LOOPNIC_RX_DISCARDS_PHY]	= "rx_discards_phy",
 	[LOOPNIC_TX_DISCARDS_PHY]	= "tx_discards_phy",
+	[LOOPNIC_TX_TIMEOUT]		= "tx_timeout",
+	[LOOPNIC_TX_TIMEOUT_RECOVER_EQ]	= "tx_timeout_recover_eq",
+	[LOOPNIC_TX_RECOVER]		= "tx_recover",
+	[LOOPNIC_FAULT_SQ_STALL]	= "fault_sq_stall",
+	[LOOPNIC_FAULT_LOST_IRQ]	= "fault_lost_irq",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -54,7 +59,8 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_RX_PACKETS, LOOPNIC_RX_BYTES, LOOPNIC_TX_PACKETS,
 	LOOPNIC_TX_BYTES, LOOPNIC_TX_DROPS, LOOPNIC_RX_DROPS,
 	LOOPNIC_RX_OUT_OF_BUFFER, LOOPNIC_RX_DISCARDS_PHY,
-	LOOPNIC_TX_DISCARDS_PHY,
+	LOOPNIC_TX_DISCARDS_PHY, LOOPNIC_TX_TIMEOUT, LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
+	LOOPNIC_TX_RECOVER, LOOPNIC_FAULT_SQ_STALL, LOOPNIC_FAULT_LOST_IRQ,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {

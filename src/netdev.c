@@ -234,6 +234,7 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_open		= loopnic_open,
 	.ndo_stop		= loopnic_stop,
 	.ndo_start_xmit		= loopnic_start_xmit,
+	.ndo_tx_timeout		= loopnic_en_tx_timeout,
 	.ndo_get_stats64	= loopnic_get_stats64,
 	.ndo_set_features	= loopnic_set_features,
 	.ndo_get_iflink		= loopnic_get_iflink,
@@ -259,6 +260,9 @@ static void loopnic_setup_ring(struct net_device *dev)
 	 */
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = LOOPNIC_RING_MAX_MTU;
+
+	/* A TX queue stopped this long without a completion is recovered. */
+	dev->watchdog_timeo = LOOPNIC_WATCHDOG_TIMEO;
 }
 
 void loopnic_setup(struct net_device *dev)

@@ -36,6 +36,10 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 							   LOOPNIC_REG_RX_DISCARDS);
 	out[LOOPNIC_TX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,
 							   LOOPNIC_REG_TX_DISCARDS);
+	out[LOOPNIC_FAULT_SQ_STALL] = loopnic_hw_reg_read(port->hw,
+							  LOOPNIC_REG_FAULT_SQ_STALLS);
+	out[LOOPNIC_FAULT_LOST_IRQ] = loopnic_hw_reg_read(port->hw,
+							  LOOPNIC_REG_FAULT_LOST_IRQS);
 }
 
 /*
