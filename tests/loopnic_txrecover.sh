@@ -64,10 +64,11 @@ listed()
 }
 check "ethtool -S lists the recovery and fault counters, all 0" listed
 
-# stream: one-way pings A -> 10.10.0.3 in the background, 1 KB every 50 ms.
+# stream: one-way pings A -> 10.10.0.3 in the background, 1 KB every 50 ms
+# (ip netns exec execs ping: $! is ping's pid, to stop it by).
 stream()
 {
-	nsx "$NS_A" ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
+	ip netns exec "$NS_A" ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
 	STREAM_PID=$!
 	bg_track $STREAM_PID
 }
