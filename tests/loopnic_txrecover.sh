@@ -25,7 +25,7 @@ B=loopnic1
 # 10 s of the queue's last frame, plus the time BQL takes to stop it.
 RECOVER_WAIT=30
 
-ktap_plan 12
+ktap_plan 11
 require_module
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
