@@ -99,6 +99,7 @@ void loopnic_debugfs_port_add(struct loopnic_port *port)
 	debugfs_create_file("queues", 0400, port->debugfs, port,
 			    &loopnic_debugfs_queues_fops);
 	loopnic_fault_debugfs_add(port);
+	loopnic_en_health_debugfs(port, port->debugfs);
 }
 
 void loopnic_debugfs_port_del(struct loopnic_port *port)

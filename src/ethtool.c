@@ -31,6 +31,11 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DELAY]	= "fault_wire_delay",
 	[LOOPNIC_FAULT_RX_ALLOC]	= "fault_rx_alloc",
 	[LOOPNIC_FAULT_TX_DMA_MAP]	= "fault_tx_dma_map",
+	[LOOPNIC_TX_TIMEOUT]		= "tx_timeout",
+	[LOOPNIC_TX_TIMEOUT_RECOVER_EQ]	= "tx_timeout_recover_eq",
+	[LOOPNIC_TX_RECOVER]		= "tx_recover",
+	[LOOPNIC_FAULT_SQ_STALL]	= "fault_sq_stall",
+	[LOOPNIC_FAULT_LOST_IRQ]	= "fault_lost_irq",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -68,6 +73,8 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_REORDER,
 	LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_DELAY,
 	LOOPNIC_FAULT_RX_ALLOC, LOOPNIC_FAULT_TX_DMA_MAP,
+	LOOPNIC_TX_TIMEOUT, LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
+	LOOPNIC_TX_RECOVER, LOOPNIC_FAULT_SQ_STALL, LOOPNIC_FAULT_LOST_IRQ,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {

@@ -13,6 +13,13 @@
 
 #define LOOPNIC_MAX_PAIRS	32
 #define LOOPNIC_BACKLOG_MAX	1048576
+/*
+ * Ring path: dev->watchdog_timeo. Long enough that no healthy queue, even
+ * under TCG emulation, goes that long without a completion; short enough
+ * for a test to wait for it. The core checks every timeout period, so a
+ * stalled queue is reported between 5 and 10 s after its last frame.
+ */
+#define LOOPNIC_WATCHDOG_TIMEO	(5 * HZ)
 /* Ring path: the largest frame the emulated MAC carries, minus a VLAN header. */
 #define LOOPNIC_RING_MAX_MTU	(LOOPNIC_HW_MAX_FRAME - VLAN_ETH_HLEN)
 
@@ -64,6 +71,13 @@ enum loopnic_counter {
 	LOOPNIC_FAULT_WIRE,
 	LOOPNIC_FAULT_RX_ALLOC = LOOPNIC_FAULT_WIRE + LOOPNIC_FAULT_NUM,
 	LOOPNIC_FAULT_TX_DMA_MAP,
+	/* Ring path, TX timeout recovery (en/health.c). */
+	LOOPNIC_TX_TIMEOUT,
+	LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
+	LOOPNIC_TX_RECOVER,
+	/* Ring path, faults injected into the device (its registers). */
+	LOOPNIC_FAULT_SQ_STALL,
+	LOOPNIC_FAULT_LOST_IRQ,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
@@ -171,6 +185,14 @@ struct loopnic_port {
 	u64 fault_cfg[LOOPNIC_DRV_FAULT_NUM];
 	atomic64_t fault_seen[LOOPNIC_DRV_FAULT_NUM];
 	struct loopnic_fault_file fault_files[LOOPNIC_FAULT_KNOBS];
+	/*
+	 * Ring path, TX timeout recovery (en/health.c): the TX queues the
+	 * watchdog reported, recovered by the work while health_on is set
+	 * (from open to stop).
+	 */
+	struct work_struct tx_timeout_work;
+	unsigned long tx_timeout_pending;
+	bool health_on;
 };
 
 /*
@@ -248,6 +270,12 @@ void loopnic_en_rx_hold(struct loopnic_port *port, bool hold);
 int loopnic_en_reconfigure(struct loopnic_port *port,
 			   const struct loopnic_params *params);
 void loopnic_en_set_coalesce(struct loopnic_port *port);
+/* en/health.c: TX timeout recovery and the fault knobs */
+void loopnic_en_health_init(struct loopnic_port *port);
+void loopnic_en_health_start(struct loopnic_port *port);
+void loopnic_en_health_stop(struct loopnic_port *port);
+void loopnic_en_tx_timeout(struct net_device *dev, unsigned int txqueue);
+void loopnic_en_health_debugfs(struct loopnic_port *port, struct dentry *dir);
 /* en/tx.c */
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
 

@@ -454,6 +454,7 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_open		= loopnic_open,
 	.ndo_stop		= loopnic_stop,
 	.ndo_start_xmit		= loopnic_start_xmit,
+	.ndo_tx_timeout		= loopnic_en_tx_timeout,
 	.ndo_get_stats64	= loopnic_get_stats64,
 	.ndo_set_features	= loopnic_set_features,
 	.ndo_get_iflink		= loopnic_get_iflink,
@@ -482,6 +483,12 @@ void loopnic_setup(struct net_device *dev)
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->min_mtu = ETH_MIN_MTU;
+	/*
+	 * Ring path: a TX queue stopped this long without a completion is
+	 * recovered (en/health.c). The backlog path never stops one but for
+	 * a path switch, which takes far less.
+	 */
+	dev->watchdog_timeo = LOOPNIC_WATCHDOG_TIMEO;
 
 	port->path = loopnic_default_path;
 	loopnic_path_features(dev, port->path);

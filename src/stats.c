@@ -39,6 +39,10 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 	for (ix = 0; ix < LOOPNIC_FAULT_NUM; ix++)
 		out[LOOPNIC_FAULT_WIRE + ix] =
 			loopnic_hw_reg_read(port->hw, LOOPNIC_REG_FAULT_HITS(ix));
+	out[LOOPNIC_FAULT_SQ_STALL] = loopnic_hw_reg_read(port->hw,
+							  LOOPNIC_REG_FAULT_SQ_STALLS);
+	out[LOOPNIC_FAULT_LOST_IRQ] = loopnic_hw_reg_read(port->hw,
+							  LOOPNIC_REG_FAULT_LOST_IRQS);
 }
 
 /*

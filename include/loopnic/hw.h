@@ -236,6 +236,26 @@ static inline unsigned int loopnic_mac_frame_ctrs(bool rx, const u8 *dst, u32 le
 	return n;
 }
 
+/*
+ * Fault injection, for testing the driver's recovery, as a real NIC's
+ * debug firmware offers. Write LOOPNIC_FAULT_KIND_* in KIND and a channel in CH:
+ *  SQ_STALL: the channel's SQ engine stops fetching WQEs. Doorbells are
+ *    recorded and ignored, so the frames posted stay unsent and get no CQE,
+ *    until LOOPNIC_SQ_CMD_RESET (or the channel is disabled and enabled).
+ *  LOST_IRQ: the channel's next interrupt is not sent. The CQE is in
+ *    memory and the CQ disarmed itself as usual, so nothing fires again
+ *    until the driver arms the CQ.
+ * Faults for a channel that is not enabled are ignored. The counters are
+ * read-only: stalls injected, interrupts lost.
+ */
+#define LOOPNIC_REG_FAULT_INJECT	0x0e00	/* wo */
+#define LOOPNIC_FAULT_CH		GENMASK_ULL(7, 0)
+#define LOOPNIC_FAULT_KIND		GENMASK_ULL(15, 8)
+#define LOOPNIC_FAULT_KIND_SQ_STALL	1
+#define LOOPNIC_FAULT_KIND_LOST_IRQ	2
+#define LOOPNIC_REG_FAULT_SQ_STALLS	0x0e08	/* ro */
+#define LOOPNIC_REG_FAULT_LOST_IRQS	0x0e10	/* ro */
+
 #define LOOPNIC_HW_ID			0x4c4f4f504e494331ULL
 
 /*
@@ -299,6 +319,25 @@ static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
 #define LOOPNIC_CH_IRQ_CPU		0x08
 #define LOOPNIC_CH_IRQS			0x10	/* ro: interrupts raised */
 #define LOOPNIC_CH_CTRL_EN		BIT(0)
+
+/*
+ * Send queue commands, for recovering an SQ without touching the rest of
+ * the channel (wo). STOP: the SQ engine stops; the write returns once it is
+ * idle, after which no TX CQE is written. RESET (of a stopped SQ): the SQ
+ * and the TX CQ restart from counter 0 (the TX CQ disarmed, its
+ * moderation period ended), WQEs posted and not fetched are forgotten, an
+ * injected stall is cleared, and the engine may run again.
+ * LOOPNIC_CH_SQ_STATUS (ro) tells why an SQ does not move: STOPPED by the
+ * command, STALLED by an injected fault, HELD on a frame the wire keeps
+ * for the receiver (PAUSE or LOOPNIC_REG_RX_HOLD).
+ */
+#define LOOPNIC_CH_SQ_CMD		0xe0
+#define LOOPNIC_SQ_CMD_STOP		1
+#define LOOPNIC_SQ_CMD_RESET		2
+#define LOOPNIC_CH_SQ_STATUS		0xe8
+#define LOOPNIC_SQ_ST_STOPPED		BIT(0)
+#define LOOPNIC_SQ_ST_STALLED		BIT(1)
+#define LOOPNIC_SQ_ST_HELD		BIT(2)
 
 /*
  * Queue blocks inside a channel block: base DMA address and log2 of the

@@ -488,6 +488,7 @@ int loopnic_en_open(struct loopnic_port *port)
 
 	port->stats_nch = max(port->stats_nch, chs->num);
 	port->chs = chs;
+	loopnic_en_health_start(port);
 	netif_tx_start_all_queues(port->dev);
 	return 0;
 
@@ -504,6 +505,7 @@ void loopnic_en_stop(struct loopnic_port *port)
 {
 	struct loopnic_channels *chs = port->chs;
 
+	loopnic_en_health_stop(port);
 	if (!chs)
 		return;
 	loopnic_chs_tx_disable(port, chs);
@@ -709,6 +711,7 @@ int loopnic_en_init(struct loopnic_port *port)
 		return -ENODEV;
 	}
 	port->hw = hw;
+	loopnic_en_health_init(port);
 	port->params.num_ch = loopnic_channels ?:
 			      min_t(unsigned int, num_online_cpus(),
 				    loopnic_hw_reg_read(hw, LOOPNIC_REG_NUM_CH));

@@ -50,14 +50,13 @@ static void loopnic_tx_buf_unmap(struct loopnic_channel *ch,
 /*
  * After the device stopped: frames it never completed were not sent. They
  * were counted as transmitted when queued, so count them as dropped too.
+ * Returns how many.
  */
-void loopnic_sq_free(struct loopnic_channel *ch)
+unsigned int loopnic_sq_drop_all(struct loopnic_channel *ch)
 {
 	struct loopnic_sq *sq = &ch->sq;
 	unsigned int lost = 0;
 
-	if (!sq->wqe)
-		return;
 	for (; sq->cc != sq->pc; sq->cc++) {
 		struct loopnic_tx_buf *buf = &sq->buf[sq->cc & sq->mask];
 
@@ -73,6 +72,16 @@ void loopnic_sq_free(struct loopnic_channel *ch)
 		loopnic_count(ch->port, LOOPNIC_TX_DROPS, lost);
 		local_bh_enable();
 	}
+	return lost;
+}
+
+void loopnic_sq_free(struct loopnic_channel *ch)
+{
+	struct loopnic_sq *sq = &ch->sq;
+
+	if (!sq->wqe)
+		return;
+	loopnic_sq_drop_all(ch);
 	/*
 	 * No BQL reset here: on reconfiguration the queue already belongs to
 	 * the new SQ; loopnic_ch_activate() resets it before any traffic.

@@ -147,6 +147,8 @@ static int loopnic_hw_ch_enable(struct loopnic_hw_ch *ch)
 		q->ctr = 0;
 	}
 
+	loopnic_hw_health_reset(ch);
+
 	spin_lock(&ch->rx_lock);
 	ch->rx_on = true;
 	spin_unlock(&ch->rx_lock);
@@ -253,6 +255,10 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 		loopnic_hw_loopback_set(hw, val);
 		return true;
 	}
+	if (reg == LOOPNIC_REG_FAULT_INJECT) {
+		loopnic_hw_fault_inject(hw, val);
+		return true;
+	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
 		u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
@@ -292,6 +298,9 @@ void loopnic_hw_reg_write(struct loopnic_hw *hw, u32 reg, u64 val)
 	case LOOPNIC_CH_RXCQ_MOD:
 		loopnic_hw_cq_mod_write(ch, LOOPNIC_Q_RXCQ, val);
 		return;
+	case LOOPNIC_CH_SQ_CMD:
+		loopnic_hw_sq_cmd(ch, val);
+		return;
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
 		off -= LOOPNIC_CH_Q(0);
@@ -326,6 +335,10 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->tx_pause);
 	case LOOPNIC_REG_RX_PAUSE:
 		return atomic64_read(&hw->rx_pause);
+	case LOOPNIC_REG_FAULT_SQ_STALLS:
+		return atomic64_read(&hw->fault_sq_stalls);
+	case LOOPNIC_REG_FAULT_LOST_IRQS:
+		return atomic64_read(&hw->fault_lost_irqs);
 	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
@@ -360,6 +373,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return loopnic_hw_cq_mod_read(ch, LOOPNIC_Q_TXCQ);
 	case LOOPNIC_CH_RXCQ_MOD:
 		return loopnic_hw_cq_mod_read(ch, LOOPNIC_Q_RXCQ);
+	case LOOPNIC_CH_SQ_STATUS:
+		return loopnic_hw_sq_status(ch);
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
 		off -= LOOPNIC_CH_Q(0);

@@ -96,6 +96,16 @@ struct loopnic_hw_ch {
 	struct loopnic_hw_cq_mod cq_mod[LOOPNIC_HW_NUM_CQS];
 
 	struct loopnic_hw_fault_ch fault;
+	/*
+	 * Recovery (health.c): the SQ engine must not run while stopped by
+	 * LOOPNIC_SQ_CMD_STOP or stalled by an injected fault; held says its
+	 * last run ended on a frame the wire keeps. lost_irqs: interrupts
+	 * still to drop.
+	 */
+	bool sq_stopped;
+	bool sq_stalled;
+	bool sq_held;
+	atomic_t lost_irqs;
 
 	/* TX engine scratch: the frame being gathered. */
 	u8 frame[LOOPNIC_HW_MAX_FRAME];
@@ -119,6 +129,9 @@ struct loopnic_hw {
 	atomic64_t mac[LOOPNIC_MAC_NUM];
 	/* LOOPNIC_REG_LOOPBACK: read by our engines per frame. */
 	u32 loopback;
+	/* Faults injected (LOOPNIC_REG_FAULT_*). */
+	atomic64_t fault_sq_stalls;
+	atomic64_t fault_lost_irqs;
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -181,6 +194,12 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
 					   u32 len, unsigned long *rx_chs);
 bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
+/* health.c */
+void loopnic_hw_fault_inject(struct loopnic_hw *hw, u64 val);
+void loopnic_hw_sq_cmd(struct loopnic_hw_ch *ch, u64 cmd);
+u64 loopnic_hw_sq_status(struct loopnic_hw_ch *ch);
+void loopnic_hw_health_reset(struct loopnic_hw_ch *ch);
+bool loopnic_hw_irq_lost(struct loopnic_hw_ch *ch);
 
 /* irq.c */
 void loopnic_hw_irq_init(struct loopnic_hw_ch *ch);

@@ -110,8 +110,11 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	bool held = false;
 	u32 pc;
 
-	if (!READ_ONCE(ch->tx_on))
+	if (!READ_ONCE(ch->tx_on) || READ_ONCE(ch->sq_stopped) ||
+	    READ_ONCE(ch->sq_stalled))
 		return;
+	/* Pairs with the barrier of an SQ reset before it cleared sq_stopped. */
+	smp_rmb();
 
 	/* A frame that fault injection held back may be due (fault.c). */
 	loopnic_hw_fault_tick(ch, &rx_chs);
@@ -143,6 +146,9 @@ void loopnic_hw_engine_work(struct work_struct *work)
 				     err ? LOOPNIC_CQE_F_ERR : 0, NULL);
 		done++;
 	}
+
+	/* For LOOPNIC_CH_SQ_STATUS: a driver must not reset an SQ held by PAUSE. */
+	WRITE_ONCE(ch->sq_held, held);
 
 	/* Interrupt moderation: one event per batch, on each side. */
 	if (done)

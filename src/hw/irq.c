@@ -92,6 +92,9 @@ static void loopnic_hw_irq_raise(struct loopnic_hw_ch *ch)
 {
 	unsigned int cpu = READ_ONCE(ch->irq_cpu);
 
+	/* An injected fault: the CQ disarmed itself, and nobody hears of it. */
+	if (loopnic_hw_irq_lost(ch))
+		return;
 	/* A message still in flight has not reached the handler: it covers this one. */
 	if (test_and_set_bit(LOOPNIC_HW_IRQ_PENDING, &ch->irq_pending))
 		return;

@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TX timeout recovery on the ring path (Documentation/ring-path.rst,
+# "Recovery"). Two faults are injected into A's emulated device through
+# debugfs, each while A sends a one-way stream of pings (to an address B's
+# stack ignores, so no reply ever schedules A's NAPI):
+#  - a stalled SQ: the device stops fetching. The TX queue stops (BQL), the
+#    core's watchdog reports it ("transmit queue 0 timed out"), the driver
+#    resets the SQ: tx_timeout and tx_recover grow, the frames the SQ held
+#    are counted in tx_drops, and every frame A counted as sent is either
+#    received by B or in A's tx_drops;
+#  - a lost interrupt: the TX CQEs are written but no interrupt comes. The
+#    watchdog fires the same way, the driver finds completions nobody polled
+#    and only schedules NAPI (tx_timeout_recover_eq): nothing is dropped.
+# After each, pings are answered again. Last, rmmod with a stalled SQ full
+# of frames is clean (the watchdog never got to it).
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+A=loopnic0
+B=loopnic1
+# LOOPNIC_WATCHDOG_TIMEO is 5 s; the core looks every 5 s: reported within
+# 10 s of the queue's last frame, plus the time BQL takes to stop it.
+RECOVER_WAIT=30
+
+ktap_plan 11
+require_module
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+
+must_load path=ring channels=1
+pair_netns $A $B quiet
+# One-way: B's stack takes these in and drops them (it does not forward).
+must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
+
+DBG=/sys/kernel/debug/loopnic/$A
+[ -d "$DBG" ] || skip_all "no debugfs (CONFIG_DEBUG_FS) at /sys/kernel/debug"
+
+knobs()
+{
+	local f rc=0
+	for f in fault_sq_stall fault_lost_irq; do
+		is_eq "$f mode" 600 "$(stat -c %a "$DBG/$f")" || rc=1
+		is_eq "$f reads 0" 0 "$(cat "$DBG/$f")" || rc=1
+	done
+	return $rc
+}
+check "debugfs: fault_sq_stall and fault_lost_irq, root only, nothing injected" knobs
+check "a fault for a channel the port does not have is refused" \
+	refused sh -c "echo 1 > $DBG/fault_sq_stall"
+
+STATS="rx_packets tx_packets tx_drops rx_drops rx_out_of_buffer rx_discards_phy
+tx_discards_phy tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall
+fault_lost_irq"
+declare -A base now
+listed()
+{
+	local s rc=0
+	for s in tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall fault_lost_irq; do
+		is_eq "$A $s" 0 "$(ethstat $A $s "$NS_A")" || rc=1
+	done
+	return $rc
+}
+check "ethtool -S lists the recovery and fault counters, all 0" listed
+
+# stream: one-way pings A -> 10.10.0.3 in the background, 1 KB every 50 ms
+# (ip netns exec execs ping: $! is ping's pid, to stop it by).
+stream()
+{
+	ip netns exec "$NS_A" ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
+	STREAM_PID=$!
+	bg_track $STREAM_PID
+}
+stream_stop()
+{
+	kill "$STREAM_PID" 2>/dev/null
+	wait "$STREAM_PID" 2>/dev/null
+}
+
+# grown NAME: A's counter NAME went past base.
+grown()
+{
+	[ "$(ethstat $A "$1" "$NS_A")" -gt "${base[A_$1]}" ]
+}
+
+quiet_snap()
+{
+	wait_quiet $A "$NS_A" || diag "$A counters still moving"
+	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	snap_pair "$1" "$STATS"
+}
+
+timed_out_in_dmesg()
+{
+	dmesg_since_mark | grep -E "$A.*transmit queue 0 timed out" ||
+		{ echo "no 'transmit queue 0 timed out' for $A in dmesg"; return 1; }
+}
+
+# conserved: every frame A counted as sent reached B or is in A's tx_drops,
+# and B's replies all reached A.
+conserved()
+{
+	local rc=0 s
+	is_eq "A.tx_packets delta vs B.rx_packets + A.tx_drops deltas" \
+		"$(delta A tx_packets)" $(($(delta B rx_packets) + $(delta A tx_drops))) || rc=1
+	is_eq "B.tx_packets delta vs A.rx_packets delta" \
+		"$(delta B tx_packets)" "$(delta A rx_packets)" || rc=1
+	for s in rx_drops rx_out_of_buffer rx_discards_phy tx_discards_phy; do
+		is_eq "A.$s delta" 0 "$(delta A $s)" || rc=1
+		is_eq "B.$s delta" 0 "$(delta B $s)" || rc=1
+	done
+	return $rc
+}
+
+# ---- stalled SQ --------------------------------------------------------
+
+quiet_snap base
+dmesg_mark
+echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
+T0=$SECONDS
+stream
+wait_for $RECOVER_WAIT grown tx_recover
+T_STALL=$((SECONDS - T0))
+stream_stop
+diag "SQ stall: recovered after ${T_STALL} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+
+stall_recovered()
+{
+	local rc=0
+	is_ge "A.tx_timeout delta" 1 $(($(ethstat $A tx_timeout "$NS_A") - base[A_tx_timeout])) || rc=1
+	is_ge "A.tx_recover delta" 1 $(($(ethstat $A tx_recover "$NS_A") - base[A_tx_recover])) || rc=1
+	is_eq "A.fault_sq_stall" 1 "$(ethstat $A fault_sq_stall "$NS_A")" || rc=1
+	is_eq "debugfs fault_sq_stall" 1 "$(cat "$DBG/fault_sq_stall")" || rc=1
+	return $rc
+}
+check "stalled SQ: watchdog timeout, SQ reset (tx_timeout, tx_recover) within $RECOVER_WAIT s" stall_recovered
+check "stalled SQ: the core logged the timeout" timed_out_in_dmesg
+check "stalled SQ: pings answered after the reset" ping_ok "$NS_A" 10.10.0.2 5
+
+quiet_snap now
+diag "after the stall: $(ethstats_all $A "$NS_A")"
+stall_conserved()
+{
+	is_ge "A.tx_drops delta (frames the stalled SQ held)" 1 "$(delta A tx_drops)" &&
+		is_eq "A.tx_timeout_recover_eq delta" 0 "$(delta A tx_timeout_recover_eq)" &&
+		conserved
+}
+check "stalled SQ: frames it held counted in tx_drops, A tx = B rx + A tx_drops" stall_conserved
+
+# ---- lost interrupt ------------------------------------------------------
+
+quiet_snap base
+dmesg_mark
+echo 0 > "$DBG/fault_lost_irq" || die "could not inject a lost interrupt"
+T0=$SECONDS
+stream
+wait_for $RECOVER_WAIT grown tx_timeout_recover_eq
+T_IRQ=$((SECONDS - T0))
+stream_stop
+diag "lost interrupt: recovered after ${T_IRQ} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+
+quiet_snap now
+irq_recovered()
+{
+	local rc=0
+	is_ge "A.tx_timeout delta" 1 "$(delta A tx_timeout)" || rc=1
+	is_ge "A.tx_timeout_recover_eq delta" 1 "$(delta A tx_timeout_recover_eq)" || rc=1
+	is_eq "A.tx_recover delta (no SQ reset)" 0 "$(delta A tx_recover)" || rc=1
+	is_eq "A.fault_lost_irq delta" 1 "$(delta A fault_lost_irq)" || rc=1
+	is_eq "A.tx_drops delta" 0 "$(delta A tx_drops)" || rc=1
+	conserved || rc=1
+	return $rc
+}
+check "lost interrupt: watchdog timeout, NAPI rescheduled (tx_timeout_recover_eq), nothing dropped, A tx = B rx" irq_recovered
+check "lost interrupt: the core logged the timeout" timed_out_in_dmesg
+check "lost interrupt: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
+
+# ---- rmmod with a stalled SQ ---------------------------------------------
+
+stalled_rmmod()
+{
+	local posted
+	echo 0 > "$DBG/fault_sq_stall" || return 1
+	nsx "$NS_A" ping -q -n -i 0.02 -c 20 -W 1 -s 1000 10.10.0.3 >/dev/null 2>&1
+	posted=$(awk '$1 == "sq" { print $6 - $13 }' "$DBG/queues")
+	is_ge "WQEs posted and not fetched" 1 "$posted" || return 1
+	timeout 60 rmmod loopnic || { echo "rmmod failed"; return 1; }
+	! module_loaded || { echo "module still loaded"; return 1; }
+}
+check "rmmod while the SQ is stalled with frames posted is clean" stalled_rmmod
