@@ -36,6 +36,7 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 							   LOOPNIC_REG_RX_DISCARDS);
 	out[LOOPNIC_TX_DISCARDS_PHY] = loopnic_hw_reg_read(port->hw,
 							   LOOPNIC_REG_TX_DISCARDS);
+	out[LOOPNIC_TX_SHAPED] = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_TX_SHAPED);
 }
 
 /*

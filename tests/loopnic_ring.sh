@@ -29,7 +29,7 @@ BIG_MTU=3500 BIG_S=3000
 RQ_SMALL=16 N_OOB=30
 
 RING_STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
-rx_out_of_buffer rx_discards_phy tx_discards_phy rx0_packets rx0_bytes
+rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped rx0_packets rx0_bytes
 rx0_frags tx0_packets tx0_bytes tx0_stopped tx0_wake tx0_doorbells ch0_events ch0_poll
 ch0_budget_exhausted ch0_arm ch0_irqs"
 

@@ -37,7 +37,7 @@ channel_names()
 {
 	local i
 	echo "rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops"
-	echo "rx_out_of_buffer rx_discards_phy tx_discards_phy"
+	echo "rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped"
 	for ((i = 0; i < $1; i++)); do
 		echo "rx${i}_packets rx${i}_bytes rx${i}_frags tx${i}_packets tx${i}_bytes"
 		echo "tx${i}_stopped tx${i}_wake tx${i}_doorbells ch${i}_events"
