@@ -178,8 +178,14 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  * inter-frame gap, as IEEE 802.3 counts them: 4 + 8 + 12 bytes.
  */
 #define LOOPNIC_LINE_OVERHEAD		(ETH_FCS_LEN + 8 + 12)
-#define LOOPNIC_LINE_AHEAD_NS		(2 * NSEC_PER_MSEC)
-#define LOOPNIC_LINE_RESUME_NS		NSEC_PER_MSEC
+/*
+ * The MAC's FIFO, in time: wide enough that an engine woken late (a TCG
+ * guest takes milliseconds under load) still finds frames left to send,
+ * short enough to be a burst of a few frames at 10 Mb/s and invisible
+ * over a second.
+ */
+#define LOOPNIC_LINE_AHEAD_NS		(10 * NSEC_PER_MSEC)
+#define LOOPNIC_LINE_RESUME_NS		(5 * NSEC_PER_MSEC)
 
 /* The bytes a frame of @len bytes takes on the line. */
 static inline u64 loopnic_line_bytes(u32 len)
