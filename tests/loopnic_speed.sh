@@ -15,7 +15,7 @@
 #    on the line that is TCP payload: 1448 bytes (MTU 1500 less IPv4, TCP
 #    and timestamp headers) of 1514 + 24 (FCS, preamble and start
 #    delimiter, inter-frame gap);
-#  - line rate: a 10 s stream whose speed is changed live after 4 s (ring
+#  - line rate: a 12 s stream whose speed is changed live after 4 s (ring
 #    path 100 -> 10 Mb/s, backlog path 10 -> 100 Mb/s), with GSO off on A
 #    so that every skb is one frame on the line: (tx_bytes + 24 *
 #    tx_packets) * 8 per second of A, over 2.5 s before the change and
@@ -210,7 +210,7 @@ run_path()
 	ethtool -K $A gso off tso off > /dev/null 2>&1
 	must ethtool -s $A speed "$s1"
 	server
-	timeout 30 iperf3 -c 10.10.0.2 -t 10 -f k > "$OUT" 2>&1 &
+	timeout 30 iperf3 -c 10.10.0.2 -t 12 -f k > "$OUT" 2>&1 &
 	cli=$!
 	bg_track $cli
 	sleep 1.5
@@ -224,7 +224,7 @@ run_path()
 	sample c4
 	kill -0 $cli 2> /dev/null && alive=1 || alive=0
 	wait $cli
-	check "$PATH_NAME: iperf3 ran 10 s, the samples within it" is_eq "rc, alive" "0 1" "$? $alive"
+	check "$PATH_NAME: iperf3 ran 12 s, the samples within it" is_eq "rc, alive" "0 1" "$? $alive"
 	diag "$PATH_NAME at $s1 -> $s2 Mb/s: $(grep -E 'sender|receiver' "$OUT")"
 	l1=$(line_kbps c1 c2)
 	l2=$(line_kbps c3 c4)
