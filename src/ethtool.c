@@ -36,6 +36,7 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_TX_RECOVER]		= "tx_recover",
 	[LOOPNIC_FAULT_SQ_STALL]	= "fault_sq_stall",
 	[LOOPNIC_FAULT_LOST_IRQ]	= "fault_lost_irq",
+	[LOOPNIC_TX_SHAPED]		= "tx_shaped",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -58,7 +59,7 @@ static const char * const loopnic_ch_counter_names[LOOPNIC_CHSTAT_NUM][2] = {
 static const u8 loopnic_backlog_counters[] = {
 	LOOPNIC_RX_PACKETS, LOOPNIC_RX_BYTES, LOOPNIC_TX_PACKETS,
 	LOOPNIC_TX_BYTES, LOOPNIC_BACKLOG_POLLS, LOOPNIC_BACKLOG_DROPS,
-	LOOPNIC_TX_DROPS, LOOPNIC_BACKLOG_BUDGET_EXHAUSTED,
+	LOOPNIC_TX_DROPS, LOOPNIC_BACKLOG_BUDGET_EXHAUSTED, LOOPNIC_TX_SHAPED,
 };
 
 /* Followed by the per-channel blocks. */
@@ -75,6 +76,7 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_FAULT_RX_ALLOC, LOOPNIC_FAULT_TX_DMA_MAP,
 	LOOPNIC_TX_TIMEOUT, LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
 	LOOPNIC_TX_RECOVER, LOOPNIC_FAULT_SQ_STALL, LOOPNIC_FAULT_LOST_IRQ,
+	LOOPNIC_TX_SHAPED,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {
@@ -552,6 +554,67 @@ static void loopnic_get_rmon_stats(struct net_device *dev,
 	*ranges = loopnic_rmon_ranges;
 }
 
+/*
+ * ethtool -s speed: the rates of common Ethernet MACs. 10 and 100 Mb/s
+ * are what a TCG guest can fill; the rest are for the record.
+ */
+static const u32 loopnic_speeds[] = {
+	SPEED_10, SPEED_100, SPEED_1000, SPEED_2500, SPEED_5000, SPEED_10000,
+	SPEED_25000, SPEED_40000, SPEED_50000, SPEED_100000,
+};
+
+/*
+ * A fixed full-duplex link with no PHY: no link modes to report, no
+ * autonegotiation. The speed is the one set, whether the link is up or not.
+ */
+static int loopnic_get_link_ksettings(struct net_device *dev,
+				      struct ethtool_link_ksettings *ks)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	ethtool_link_ksettings_zero_link_mode(ks, supported);
+	ethtool_link_ksettings_zero_link_mode(ks, advertising);
+	ks->base.speed = READ_ONCE(port->speed);
+	ks->base.duplex = DUPLEX_FULL;
+	ks->base.autoneg = AUTONEG_DISABLE;
+	ks->base.port = PORT_OTHER;
+	return 0;
+}
+
+/*
+ * The core hands over the current settings with the changes asked for.
+ * This op gets no extack on 6.1 or 6.12: the reason goes to the log.
+ */
+static int loopnic_set_link_ksettings(struct net_device *dev,
+				      const struct ethtool_link_ksettings *ks)
+{
+	u32 speed = ks->base.speed;
+	unsigned int i;
+
+	if (ks->base.autoneg != AUTONEG_DISABLE) {
+		netdev_info(dev, "autonegotiation is not supported, only autoneg off\n");
+		return -EINVAL;
+	}
+	if (ks->base.duplex != DUPLEX_FULL) {
+		netdev_info(dev, "only full duplex is supported\n");
+		return -EINVAL;
+	}
+	if (ks->base.port != PORT_OTHER) {
+		netdev_info(dev, "the port type cannot be changed\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(loopnic_speeds); i++)
+		if (speed == loopnic_speeds[i])
+			break;
+	if (i == ARRAY_SIZE(loopnic_speeds)) {
+		netdev_info(dev, "speed %u is not supported: 10, 100, 1000, 2500, 5000, 10000, 25000, 40000, 50000 or 100000 Mb/s\n",
+			    speed);
+		return -EINVAL;
+	}
+	loopnic_set_speed(netdev_priv(dev), speed);
+	return 0;
+}
+
 const struct ethtool_ops loopnic_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
 				     ETHTOOL_COALESCE_MAX_FRAMES |
@@ -560,6 +623,8 @@ const struct ethtool_ops loopnic_ethtool_ops = {
 	.get_regs_len		= loopnic_get_regs_len,
 	.get_regs		= loopnic_get_regs,
 	.get_link		= ethtool_op_get_link,
+	.get_link_ksettings	= loopnic_get_link_ksettings,
+	.set_link_ksettings	= loopnic_set_link_ksettings,
 	.get_sset_count		= loopnic_get_sset_count,
 	.get_strings		= loopnic_get_strings,
 	.get_ethtool_stats	= loopnic_get_ethtool_stats,

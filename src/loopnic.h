@@ -5,6 +5,8 @@
 #ifndef LOOPNIC_H
 #define LOOPNIC_H
 
+#include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
@@ -12,6 +14,12 @@
 #include <loopnic/hw.h>
 
 #define LOOPNIC_MAX_PAIRS	32
+/*
+ * The line rate a port starts with (ethtool -s DEV speed), in Mb/s: as
+ * fast as the fastest speed it takes, which no TCG guest comes near, so
+ * a port is in effect unshaped until told otherwise.
+ */
+#define LOOPNIC_SPEED_DEFAULT	SPEED_100000
 #define LOOPNIC_BACKLOG_MAX	1048576
 /*
  * Ring path: dev->watchdog_timeo. Long enough that no healthy queue, even
@@ -78,6 +86,12 @@ enum loopnic_counter {
 	/* Ring path, faults injected into the device (its registers). */
 	LOOPNIC_FAULT_SQ_STALL,
 	LOOPNIC_FAULT_LOST_IRQ,
+	/*
+	 * Transmission paused for the line rate: backlog path, the driver's
+	 * shaper stopped the TX queue; ring path, read from the device
+	 * (LOOPNIC_REG_TX_SHAPED): an SQ stopped on a frame.
+	 */
+	LOOPNIC_TX_SHAPED,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
@@ -174,6 +188,20 @@ struct loopnic_port {
 	 * path's device has its own bit (LOOPNIC_REG_LOOPBACK).
 	 */
 	bool loopback;
+	/*
+	 * ethtool -s speed, in Mb/s; written under RTNL, read by the
+	 * backlog path's xmit (the ring path's device has LOOPNIC_REG_SPEED).
+	 */
+	u32 speed;
+	/*
+	 * Backlog path: when (ktime_get_ns()) the line is done with all that
+	 * was sent, and the timer that restarts the TX queue once it is
+	 * nearly so. See loopnic_line_charge().
+	 */
+	atomic64_t line_tat;
+	struct hrtimer line_timer;
+	/* Set while a path switch has the TX queues stopped: no timer wakes them. */
+	bool line_hold;
 	/* Set while an offline self-test waits for its frames; RCU. */
 	struct loopnic_selftest __rcu *selftest;
 	/* debugfs directory, if the port got one. */
@@ -228,6 +256,7 @@ static inline bool loopnic_drv_fault(struct loopnic_port *port,
 void loopnic_setup(struct net_device *dev);
 void loopnic_set_loopback(struct loopnic_port *port, bool on);
 int loopnic_switch_path(struct loopnic_port *port, enum loopnic_path path);
+void loopnic_set_speed(struct loopnic_port *port, u32 mbps);
 
 /* selftest.c: ethtool -t */
 int loopnic_selftest_count(struct net_device *dev);

@@ -3,9 +3,12 @@
  * loopnic: net_device operations, the transmit entry point and stats64.
  */
 #include <linux/etherdevice.h>
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 
 #include "compat.h"
 #include "loopnic.h"
@@ -94,9 +97,72 @@ static bool loopnic_wire_prepare(struct sk_buff *skb, struct net_device *dev,
 	return true;
 }
 
+/*
+ * The bytes @skb takes on the line, framing included: a GSO skb as the
+ * frames a NIC would segment it into, each with the headers again, as
+ * qdisc_pkt_len_init() counts it for the qdiscs' rate limits.
+ */
+static u64 loopnic_skb_line_bytes(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int hdr, segs;
+
+	if (!skb_is_gso(skb) || !skb_transport_header_was_set(skb))
+		return loopnic_line_bytes(skb->len);
+	hdr = skb_transport_offset(skb);
+	if (shinfo->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+		hdr += tcp_hdrlen(skb);
+	else if (shinfo->gso_type & SKB_GSO_UDP_L4)
+		hdr += sizeof(struct udphdr);
+	if (hdr >= skb->len || !shinfo->gso_size)
+		return loopnic_line_bytes(skb->len);
+	segs = shinfo->gso_segs ?: DIV_ROUND_UP(skb->len - hdr, shinfo->gso_size);
+	return skb->len + (u64)(segs - 1) * hdr + (u64)segs * LOOPNIC_LINE_OVERHEAD;
+}
+
+/*
+ * Backlog path: the line rate, kept by the driver as the ring path's
+ * device keeps it (loopnic_hw_line_take()), but after the fact: the frame
+ * has gone, and if the line's backlog is now more than
+ * LOOPNIC_LINE_AHEAD_NS, the TX queue stops until the timer finds it down
+ * to LOOPNIC_LINE_RESUME_NS. The qdisc holds what comes meanwhile, so
+ * nothing is dropped. Lockless: xmit may run on several CPUs at once.
+ */
+static void loopnic_line_charge(struct loopnic_port *port,
+				struct netdev_queue *txq, u64 bytes)
+{
+	u64 cost = loopnic_line_ns(bytes, READ_ONCE(port->speed));
+	s64 now = ktime_get_ns(), tat, next;
+
+	tat = atomic64_read(&port->line_tat);
+	do {
+		next = max(tat, now) + cost;
+	} while (!atomic64_try_cmpxchg(&port->line_tat, &tat, next));
+	if (next - now <= LOOPNIC_LINE_AHEAD_NS)
+		return;
+
+	netif_tx_stop_queue(txq);
+	loopnic_count(port, LOOPNIC_TX_SHAPED, 1);
+	/* Armed after the stop: a callback running meanwhile cannot leave it stopped. */
+	hrtimer_start(&port->line_timer, ns_to_ktime(next - LOOPNIC_LINE_RESUME_NS),
+		      HRTIMER_MODE_ABS);
+}
+
+static enum hrtimer_restart loopnic_line_timer(struct hrtimer *timer)
+{
+	struct loopnic_port *port = container_of(timer, struct loopnic_port, line_timer);
+
+	/* A path switch has them stopped, and wakes them when done. */
+	if (!READ_ONCE(port->line_hold))
+		netif_tx_wake_all_queues(port->dev);
+	return HRTIMER_NORESTART;
+}
+
 static netdev_tx_t loopnic_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct loopnic_port *port = netdev_priv(dev);
+	struct netdev_queue *txq = skb_get_tx_queue(dev, skb);
+	u64 line = loopnic_skb_line_bytes(skb);
 	unsigned int len = skb->len;
 	struct net_device *peer;
 
@@ -119,6 +185,7 @@ static netdev_tx_t loopnic_xmit(struct sk_buff *skb, struct net_device *dev)
 	loopnic_count_mac(port, false, eth_hdr(skb)->h_dest, len);
 	loopnic_backlog_enqueue(netdev_priv(peer), skb);
 	rcu_read_unlock();
+	loopnic_line_charge(port, txq, line);
 	return NETDEV_TX_OK;
 
 drop:
@@ -152,6 +219,8 @@ static int loopnic_open(struct net_device *dev)
 			return err;
 	} else {
 		loopnic_backlog_open(port);
+		/* The shaper may have stopped it before the port went down. */
+		netif_tx_start_all_queues(dev);
 	}
 	/* Like a cable: the link is up once both ends are (a self-wired port is its own peer). */
 	if (peer && netif_running(peer)) {
@@ -173,6 +242,8 @@ static int loopnic_stop(struct net_device *dev)
 		loopnic_en_stop(port);
 	} else {
 		loopnic_backlog_close(port);
+		/* The stack transmits no more: nothing arms it again. */
+		hrtimer_cancel(&port->line_timer);
 		/* The qdiscs are empty now: drop the queues a path switch left. */
 		netif_set_real_num_tx_queues(dev, 1);
 	}
@@ -230,6 +301,7 @@ static void loopnic_destruct(struct net_device *dev)
 
 	loopnic_en_uninit(port);
 	loopnic_backlog_free(port);
+	hrtimer_cancel(&port->line_timer);
 	free_percpu(port->stats);
 	port->stats = NULL;
 }
@@ -245,6 +317,18 @@ void loopnic_set_loopback(struct loopnic_port *port, bool on)
 	if (port->hw)
 		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_LOOPBACK,
 				     on ? LOOPNIC_LOOPBACK_MAC : 0);
+}
+
+/*
+ * Under RTNL, from ethtool -s: live, under traffic. The next frame is
+ * timed at the new rate; a queue or SQ waiting for the line wakes when
+ * the old rate said, a few milliseconds at most.
+ */
+void loopnic_set_speed(struct loopnic_port *port, u32 mbps)
+{
+	WRITE_ONCE(port->speed, mbps);
+	if (port->hw)
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_SPEED, mbps);
 }
 
 static int loopnic_set_features(struct net_device *dev,
@@ -284,6 +368,13 @@ static void loopnic_path_close_tx(struct loopnic_port *port, unsigned long deadl
 		loopnic_en_close_tx(port, deadline);
 		return;
 	}
+	/*
+	 * The line rate's timer must not wake the queues: set the hold, then
+	 * wait for a callback that may not have seen it. An xmit arming the
+	 * timer again before the queues stop finds the hold set.
+	 */
+	WRITE_ONCE(port->line_hold, true);
+	hrtimer_cancel(&port->line_timer);
 	/*
 	 * Frames wait in the qdisc. Once every queue's TX lock was taken, no
 	 * xmit is still queueing to the peer's backlog.
@@ -427,9 +518,11 @@ int loopnic_switch_path(struct loopnic_port *port, enum loopnic_path path)
 	}
 
 	/* Frames the qdiscs held meanwhile go out on the new path now. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(ends[i]->line_hold, false);
 		if (netif_running(ends[i]->dev))
 			netif_tx_wake_all_queues(ends[i]->dev);
+	}
 	return err;
 }
 
@@ -475,18 +568,25 @@ void loopnic_setup(struct net_device *dev)
 	dev->priv_destructor = loopnic_destruct;
 	eth_hw_addr_random(dev);
 
+	/* Here, as the destructor cancels it even if ndo_init never ran. */
+	hrtimer_init(&port->line_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	port->line_timer.function = loopnic_line_timer;
+	port->speed = LOOPNIC_SPEED_DEFAULT;
+
 	/*
 	 * Unlike lo, a qdisc in front and xmit under the TX lock on both
 	 * paths: the ring path needs them (its room is finite), and a port
-	 * can switch to it while up, when neither can change any more.
+	 * can switch to it while up, when neither can change any more. The
+	 * qdisc also holds frames while the line rate (ethtool -s speed) has
+	 * the backlog path's TX queue stopped.
 	 */
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->min_mtu = ETH_MIN_MTU;
 	/*
 	 * Ring path: a TX queue stopped this long without a completion is
-	 * recovered (en/health.c). The backlog path never stops one but for
-	 * a path switch, which takes far less.
+	 * recovered (en/health.c). The backlog path stops one only for a
+	 * path switch or its line rate, for far less, and is never reset.
 	 */
 	dev->watchdog_timeo = LOOPNIC_WATCHDOG_TIMEO;
 

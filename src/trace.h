@@ -22,6 +22,7 @@ enum loopnic_wire_result {
 	LOOPNIC_TRACE_WIRE_NO_CABLE,
 	LOOPNIC_TRACE_WIRE_HELD,
 	LOOPNIC_TRACE_WIRE_PAUSED,
+	LOOPNIC_TRACE_WIRE_LINE_BUSY,
 };
 
 #endif /* LOOPNIC_TRACE_TYPES */
@@ -53,6 +54,7 @@ TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_TOO_LONG);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_NO_CABLE);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_HELD);
 TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_PAUSED);
+TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_LINE_BUSY);
 
 #define loopnic_show_path(p)					\
 	__print_symbolic(p,					\
@@ -74,7 +76,8 @@ TRACE_DEFINE_ENUM(LOOPNIC_TRACE_WIRE_PAUSED);
 			 { LOOPNIC_TRACE_WIRE_TOO_LONG, "too_long" },	\
 			 { LOOPNIC_TRACE_WIRE_NO_CABLE, "no_cable" },	\
 			 { LOOPNIC_TRACE_WIRE_HELD, "held" },		\
-			 { LOOPNIC_TRACE_WIRE_PAUSED, "paused" })
+			 { LOOPNIC_TRACE_WIRE_PAUSED, "paused" },	\
+			 { LOOPNIC_TRACE_WIRE_LINE_BUSY, "line_busy" })
 
 /* ndo_start_xmit, both paths, before the frame is queued anywhere. */
 TRACE_EVENT(loopnic_xmit,

@@ -21,7 +21,7 @@ N1=10 S1=100
 N2=5 S2=1000
 N3=3 S3=200
 STATS="rx_packets rx_bytes tx_packets tx_bytes backlog_polls backlog_drops tx_drops
-backlog_budget_exhausted"
+backlog_budget_exhausted tx_shaped"
 
 ktap_plan 13
 require_module

@@ -18,6 +18,9 @@
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
 #include <linux/random.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 /*
@@ -156,6 +159,54 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  */
 #define LOOPNIC_REG_LOOPBACK		0x0048
 #define LOOPNIC_LOOPBACK_MAC		BIT(0)
+/*
+ * rw: the line rate of the port's transmitter, in Mb/s; 0 is no limit.
+ * Reset value LOOPNIC_HW_SPEED_DEFAULT. Each frame occupies the line for
+ * loopnic_line_ns() of its length, whatever its destination (the peer,
+ * or the port itself in MAC loopback). The MAC may run ahead of the line
+ * by LOOPNIC_LINE_AHEAD_NS at most (a short burst); a frame that would
+ * take it further waits at the head of its SQ, which stops there, until
+ * it is LOOPNIC_LINE_RESUME_NS ahead, so frames are held, never
+ * dropped. A frame held by the receiver (RX_HOLD, PAUSE) or with no
+ * cable does not use the line. Writable at any time: the next frame
+ * is timed at the new rate.
+ */
+#define LOOPNIC_REG_SPEED		0x0050
+#define LOOPNIC_HW_SPEED_DEFAULT	100000
+/*
+ * ro: times an SQ stopped for the line rate: a frame at its head found
+ * the line busy. A frame counts once, however often its engine looks
+ * again before it goes.
+ */
+#define LOOPNIC_REG_TX_SHAPED		0x0058
+
+/*
+ * What a frame costs on the line besides its bytes (which exclude the FCS
+ * and are padded to ETH_ZLEN): FCS, preamble and start delimiter, and the
+ * inter-frame gap, as IEEE 802.3 counts them: 4 + 8 + 12 bytes.
+ */
+#define LOOPNIC_LINE_OVERHEAD		(ETH_FCS_LEN + 8 + 12)
+/*
+ * The MAC's FIFO, in time: wide enough that an engine woken late (a TCG
+ * guest takes milliseconds under load) still finds frames left to send,
+ * short enough to be a burst of a few frames at 10 Mb/s and invisible
+ * over a second.
+ */
+#define LOOPNIC_LINE_AHEAD_NS		(10 * NSEC_PER_MSEC)
+#define LOOPNIC_LINE_RESUME_NS		(5 * NSEC_PER_MSEC)
+
+/* The bytes a frame of @len bytes takes on the line. */
+static inline u64 loopnic_line_bytes(u32 len)
+{
+	return max_t(u32, len, ETH_ZLEN) + LOOPNIC_LINE_OVERHEAD;
+}
+
+/* Nanoseconds @bytes of line (loopnic_line_bytes()) last at @mbps Mb/s. */
+static inline u64 loopnic_line_ns(u64 bytes, u32 mbps)
+{
+	/* One bit at 1 Mb/s lasts 1000 ns. */
+	return div_u64(bytes * 8 * 1000, mbps);
+}
 
 /*
  * Receive side scaling. The MAC hashes each received frame with Toeplitz

@@ -712,6 +712,7 @@ int loopnic_en_init(struct loopnic_port *port)
 	}
 	port->hw = hw;
 	loopnic_en_health_init(port);
+	loopnic_hw_reg_write(hw, LOOPNIC_REG_SPEED, port->speed);
 	port->params.num_ch = loopnic_channels ?:
 			      min_t(unsigned int, num_online_cpus(),
 				    loopnic_hw_reg_read(hw, LOOPNIC_REG_NUM_CH));

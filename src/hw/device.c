@@ -65,7 +65,9 @@ struct loopnic_hw *loopnic_hw_create(void)
 		spin_lock_init(&ch->rx_lock);
 		loopnic_hw_irq_init(ch);
 		loopnic_hw_fault_ch_init(ch);
+		loopnic_hw_line_init(ch);
 	}
+	hw->speed = LOOPNIC_HW_SPEED_DEFAULT;
 	err = loopnic_hw_irq_alloc(hw);
 	if (err) {
 		platform_device_unregister(hw->pdev);
@@ -89,6 +91,12 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	/* Also waits for a run that requeued itself. */
 	cancel_work_sync(&ch->tx_work);
 	loopnic_hw_fault_ch_stop(ch);
+	/*
+	 * Only the engine arms the line timer, and it no longer runs; a
+	 * callback that still ran may have queued it once more.
+	 */
+	loopnic_hw_line_cancel(ch);
+	cancel_work_sync(&ch->tx_work);
 
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
 	spin_lock(&ch->rx_lock);
@@ -259,6 +267,11 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 		loopnic_hw_fault_inject(hw, val);
 		return true;
 	}
+	if (reg == LOOPNIC_REG_SPEED) {
+		/* Engines waiting for the line wake as the old rate said. */
+		WRITE_ONCE(hw->speed, min_t(u64, val, U32_MAX));
+		return true;
+	}
 	if (reg >= LOOPNIC_REG_RSS_KEY(0) &&
 	    reg < LOOPNIC_REG_RSS_KEY(LOOPNIC_HW_RSS_KEY_SIZE / 8)) {
 		u8 *key = &hw->rss_key[reg - LOOPNIC_REG_RSS_KEY(0)];
@@ -331,6 +344,10 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return READ_ONCE(hw->pause);
 	case LOOPNIC_REG_LOOPBACK:
 		return READ_ONCE(hw->loopback);
+	case LOOPNIC_REG_SPEED:
+		return READ_ONCE(hw->speed);
+	case LOOPNIC_REG_TX_SHAPED:
+		return atomic64_read(&hw->tx_shaped);
 	case LOOPNIC_REG_TX_PAUSE:
 		return atomic64_read(&hw->tx_pause);
 	case LOOPNIC_REG_RX_PAUSE:

@@ -106,6 +106,13 @@ struct loopnic_hw_ch {
 	bool sq_stalled;
 	bool sq_held;
 	atomic_t lost_irqs;
+	/*
+	 * The frame at the head of the SQ waits for the line (LOOPNIC_REG_SPEED):
+	 * the timer requeues the engine then. The flag, engine only, makes
+	 * the frame count once in tx_shaped.
+	 */
+	struct hrtimer line_timer;
+	bool line_waiting;
 
 	/* TX engine scratch: the frame being gathered. */
 	u8 frame[LOOPNIC_HW_MAX_FRAME];
@@ -132,6 +139,14 @@ struct loopnic_hw {
 	/* Faults injected (LOOPNIC_REG_FAULT_*). */
 	atomic64_t fault_sq_stalls;
 	atomic64_t fault_lost_irqs;
+	/* LOOPNIC_REG_SPEED, in Mb/s: read by our engines per frame. */
+	u32 speed;
+	/*
+	 * When, in ktime_get_ns() time, the line is done with every frame
+	 * our engines sent so far (shared by them all: one line per port).
+	 */
+	atomic64_t line_tat;
+	atomic64_t tx_shaped;
 	/* RSS: written by the driver, read by every engine that delivers to us. */
 	u8 rss_key[LOOPNIC_HW_RSS_KEY_SIZE];
 	u8 rss_indir[LOOPNIC_HW_RSS_INDIR_SIZE];
@@ -174,24 +189,32 @@ enum loopnic_hw_wire {
 	 * for later.
 	 */
 	LOOPNIC_WIRE_HELD,
+	/*
+	 * The line is busy (LOOPNIC_REG_SPEED): the frame stays in the SQ
+	 * until the time given, in ktime_get_ns() time.
+	 */
+	LOOPNIC_WIRE_LINE_BUSY,
 };
 
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 					  const u8 *frame, u32 len,
-					  unsigned long *rx_chs);
+					  unsigned long *rx_chs, u64 *resume);
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
 void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch);
 void loopnic_hw_pause_release(struct loopnic_hw_ch *ch);
 void loopnic_hw_loopback_set(struct loopnic_hw *hw, u64 val);
+void loopnic_hw_line_init(struct loopnic_hw_ch *ch);
+void loopnic_hw_line_cancel(struct loopnic_hw_ch *ch);
 
 /* fault.c */
 void loopnic_hw_fault_ch_init(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_tick(struct loopnic_hw_ch *ch, unsigned long *rx_chs);
 enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
-					   u32 len, unsigned long *rx_chs);
+					   u32 len, unsigned long *rx_chs,
+					   u64 *resume);
 bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
 /* health.c */

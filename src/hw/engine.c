@@ -6,6 +6,7 @@
  * wire and writes one TX CQE per frame.
  */
 #include <linux/bitops.h>
+#include <linux/hrtimer.h>
 #include <linux/if_ether.h>
 #include <linux/string.h>
 #include <net/checksum.h>
@@ -115,6 +116,9 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		return;
 	/* Pairs with the barrier of an SQ reset before it cleared sq_stopped. */
 	smp_rmb();
+	/* A doorbell while the head frame waits for the line: the timer wakes us. */
+	if (hrtimer_is_queued(&ch->line_timer))
+		return;
 
 	/* A frame that fault injection held back may be due (fault.c). */
 	loopnic_hw_fault_tick(ch, &rx_chs);
@@ -124,8 +128,10 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	dma_rmb();
 
 	while (sq->ctr != pc && done < LOOPNIC_HW_TX_BATCH) {
+		enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 		bool err = false;
 		u32 n, len = 0;
+		u64 resume;
 
 		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
 		if (!n)
@@ -134,13 +140,26 @@ void loopnic_hw_engine_work(struct work_struct *work)
 					   sq->ctr, n, len);
 		/*
 		 * Held: releasing the hold, or the peer's RQ doorbell after
-		 * PAUSE, requeues us, and we gather it again.
+		 * PAUSE, requeues us, and we gather it again. A busy line
+		 * (LOOPNIC_REG_SPEED) does so through our timer.
 		 */
-		if (!err && loopnic_hw_fault_xmit(ch, ch->frame, len, &rx_chs) ==
-			    LOOPNIC_WIRE_HELD) {
+		if (!err)
+			ret = loopnic_hw_fault_xmit(ch, ch->frame, len, &rx_chs, &resume);
+		if (ret == LOOPNIC_WIRE_HELD) {
 			held = true;
 			break;
 		}
+		if (ret == LOOPNIC_WIRE_LINE_BUSY) {
+			if (!ch->line_waiting) {
+				ch->line_waiting = true;
+				atomic64_inc(&ch->hw->tx_shaped);
+			}
+			hrtimer_start(&ch->line_timer, ns_to_ktime(resume),
+				      HRTIMER_MODE_ABS);
+			held = true;
+			break;
+		}
+		ch->line_waiting = false;
 		sq->ctr += n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
 				     err ? LOOPNIC_CQE_F_ERR : 0, NULL);

@@ -138,15 +138,26 @@ void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch)
 	fc->dec_valid = false;
 }
 
-/* Send the frame reordering held back; it stays if the receiver holds it. */
+/*
+ * Send the frame reordering held back; it stays if the receiver holds it,
+ * or if the line is busy (LOOPNIC_REG_SPEED): our timer tries again then.
+ */
 static void loopnic_hw_fault_release(struct loopnic_hw_ch *ch,
 				     unsigned long *rx_chs)
 {
 	struct loopnic_hw_fault_ch *fc = &ch->fault;
+	enum loopnic_hw_wire ret;
+	u64 resume = 0;
 
-	if (loopnic_hw_wire_xmit(ch, fc->held, fc->held_len, rx_chs) ==
-	    LOOPNIC_WIRE_HELD)
+	ret = loopnic_hw_wire_xmit(ch, fc->held, fc->held_len, rx_chs, &resume);
+	if (ret == LOOPNIC_WIRE_HELD)
 		return;
+	if (ret == LOOPNIC_WIRE_LINE_BUSY) {
+		hrtimer_start(&fc->timer,
+			      ns_to_ktime(max_t(s64, resume - ktime_get_ns(), 0)),
+			      HRTIMER_MODE_REL);
+		return;
+	}
 	fc->held_len = 0;
 	hrtimer_try_to_cancel(&fc->timer);
 }
@@ -183,17 +194,19 @@ static void loopnic_hw_fault_delay(struct loopnic_hw_ch *ch, unsigned long *rx_c
  * same frame again.
  */
 enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
-					   u32 len, unsigned long *rx_chs)
+					   u32 len, unsigned long *rx_chs,
+					   u64 *resume)
 {
 	struct loopnic_hw_fault_ch *fc = &ch->fault;
 	u32 ctr = ch->q[LOOPNIC_Q_SQ].ctr;
 	struct loopnic_hw *hw = ch->hw;
 	enum loopnic_hw_wire ret;
 	unsigned long dec;
+	u64 dup_resume;
 	u32 end;
 
 	if (!loopnic_hw_fault_any(hw) && !fc->held_len)
-		return loopnic_hw_wire_xmit(ch, frame, len, rx_chs);
+		return loopnic_hw_wire_xmit(ch, frame, len, rx_chs, resume);
 
 	if (fc->dec_valid && fc->dec_ctr == ctr) {
 		dec = fc->dec;
@@ -240,11 +253,14 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
 		return LOOPNIC_WIRE_SENT;
 	}
 
-	ret = loopnic_hw_wire_xmit(ch, frame, len, rx_chs);
-	if (ret == LOOPNIC_WIRE_HELD)
+	ret = loopnic_hw_wire_xmit(ch, frame, len, rx_chs, resume);
+	/* Tried again later with the same decisions (dec_ctr). */
+	if (ret == LOOPNIC_WIRE_HELD || ret == LOOPNIC_WIRE_LINE_BUSY)
 		return ret;
+	/* A copy that finds the line busy is not sent: the cable made none. */
 	if (ret == LOOPNIC_WIRE_SENT && (dec & BIT(LOOPNIC_FAULT_DUP)) &&
-	    loopnic_hw_wire_xmit(ch, frame, len, rx_chs) == LOOPNIC_WIRE_SENT)
+	    loopnic_hw_wire_xmit(ch, frame, len, rx_chs, &dup_resume) ==
+	    LOOPNIC_WIRE_SENT)
 		atomic64_inc(&hw->fault_hits[LOOPNIC_FAULT_DUP]);
 out:
 	fc->dec_valid = false;

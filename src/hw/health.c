@@ -80,6 +80,12 @@ static void loopnic_hw_sq_reset(struct loopnic_hw_ch *ch)
 
 	WRITE_ONCE(sq->db, 0);
 	sq->ctr = 0;
+	/*
+	 * Engine-only state of the frame that was at the head, which is
+	 * gone: fault injection's decisions for it, its wait for the line.
+	 */
+	ch->fault.dec_valid = false;
+	ch->line_waiting = false;
 	WRITE_ONCE(ch->sq_stalled, false);
 	WRITE_ONCE(ch->sq_held, false);
 	/* The engine's next run sees the counters above: queue_work() orders them. */

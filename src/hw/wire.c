@@ -18,6 +18,7 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/hrtimer.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <net/checksum.h>
@@ -267,19 +268,85 @@ out:
 }
 
 /*
+ * The transmitter's line rate, as a virtual scheduling clock (GCRA): the
+ * frame may go while the line's backlog, hw->line_tat - now, is at most
+ * LOOPNIC_LINE_AHEAD_NS; it then adds its own time. The engines of all
+ * channels share the line, hence the compare-and-exchange. Returns the
+ * time charged (0 with no limit), or false and in @resume when to look
+ * again: once the backlog is down to LOOPNIC_LINE_RESUME_NS, so that the
+ * engine then sends a batch rather than one frame per wakeup.
+ */
+static bool loopnic_hw_line_take(struct loopnic_hw *hw, u32 len, u64 *cost,
+				 u64 *resume)
+{
+	u32 mbps = READ_ONCE(hw->speed);
+	s64 now, tat, next;
+
+	*cost = 0;
+	if (!mbps)
+		return true;
+	*cost = loopnic_line_ns(loopnic_line_bytes(len), mbps);
+	now = ktime_get_ns();
+	tat = atomic64_read(&hw->line_tat);
+	do {
+		if (tat - now > LOOPNIC_LINE_AHEAD_NS) {
+			*resume = tat - LOOPNIC_LINE_RESUME_NS;
+			return false;
+		}
+		next = max(tat, now) + *cost;
+	} while (!atomic64_try_cmpxchg(&hw->line_tat, &tat, next));
+	return true;
+}
+
+static enum hrtimer_restart loopnic_hw_line_timer(struct hrtimer *timer)
+{
+	struct loopnic_hw_ch *ch = container_of(timer, struct loopnic_hw_ch, line_timer);
+
+	if (READ_ONCE(ch->tx_on))
+		queue_work(loopnic_hw_wq, &ch->tx_work);
+	return HRTIMER_NORESTART;
+}
+
+void loopnic_hw_line_init(struct loopnic_hw_ch *ch)
+{
+	hrtimer_init(&ch->line_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	ch->line_timer.function = loopnic_hw_line_timer;
+}
+
+/*
+ * Process context, with the engine stopped (tx_on clear, its work
+ * cancelled): only the engine arms the timer, so it stays off after.
+ */
+void loopnic_hw_line_cancel(struct loopnic_hw_ch *ch)
+{
+	hrtimer_cancel(&ch->line_timer);
+	ch->line_waiting = false;
+}
+
+/*
  * Sets the bit of the receiving channel the frame was steered to in @rx_chs.
  * The receiver's hold is tested under the same RCU read section as the
  * delivery: loopnic_hw_rx_hold() waits for that section to end. The
  * loopback bit is read once per frame, so a frame goes one way, whole.
+ * The line is taken first, and given back if the frame does not go:
+ * another engine may have taken it meanwhile, which only delays its next
+ * frame by as much as ours would have taken.
  */
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 					  const u8 *frame, u32 len,
-					  unsigned long *rx_chs)
+					  unsigned long *rx_chs, u64 *resume)
 {
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw *hw = src->hw;
 	unsigned int ix, base = 0;
 	struct loopnic_hw *rx;
+	u64 cost;
+
+	if (!loopnic_hw_line_take(hw, len, &cost, resume)) {
+		trace_loopnic_hw_wire(&hw->pdev->dev, src->idx, len,
+				      LOOPNIC_TRACE_WIRE_LINE_BUSY);
+		return LOOPNIC_WIRE_LINE_BUSY;
+	}
 
 	rcu_read_lock();
 	if (READ_ONCE(hw->loopback) & LOOPNIC_LOOPBACK_MAC) {
@@ -303,6 +370,8 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 		}
 	}
 	rcu_read_unlock();
+	if (ret != LOOPNIC_WIRE_SENT && cost)
+		atomic64_sub(cost, &hw->line_tat);
 	return ret;
 }
 
