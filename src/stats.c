@@ -43,7 +43,8 @@ static void loopnic_stats_ring(struct loopnic_port *port, u64 *out)
 							  LOOPNIC_REG_FAULT_SQ_STALLS);
 	out[LOOPNIC_FAULT_LOST_IRQ] = loopnic_hw_reg_read(port->hw,
 							  LOOPNIC_REG_FAULT_LOST_IRQS);
-	out[LOOPNIC_TX_SHAPED] = loopnic_hw_reg_read(port->hw, LOOPNIC_REG_TX_SHAPED);
+	/* Added to the backlog path's own count: both paths shape the line. */
+	out[LOOPNIC_TX_SHAPED] += loopnic_hw_reg_read(port->hw, LOOPNIC_REG_TX_SHAPED);
 }
 
 /*
