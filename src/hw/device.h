@@ -180,6 +180,21 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
 void loopnic_hw_mac_count(struct loopnic_hw *hw, bool rx, const u8 *frame, u32 len);
 
 /* wire.c */
+
+/* What the MAC's parser finds in an IPv4 or IPv6 frame. */
+struct loopnic_hw_ip {
+	/* Source then destination address: 8 bytes for IPv4, 32 for IPv6. */
+	const u8 *addrs;
+	u32 alen;
+	/* Offset of the L4 header; 0 in a fragment, where ports may be absent. */
+	u32 l4;
+	/* Offset past the IP packet, as its header says (not checked against len). */
+	u32 end;
+	u8 proto;
+};
+
+bool loopnic_hw_parse_ip(const u8 *frame, u32 len, struct loopnic_hw_ip *ip);
+
 enum loopnic_hw_wire {
 	LOOPNIC_WIRE_SENT,
 	/* No cable: the frame is gone, counted in tx_discards. */

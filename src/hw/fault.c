@@ -9,12 +9,9 @@
 #include <linux/hrtimer.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
 #include <linux/ktime.h>
 #include <linux/string.h>
 #include <linux/udp.h>
-#include <net/ip.h>
 
 #include "device.h"
 
@@ -26,48 +23,23 @@
  */
 static u32 loopnic_hw_fault_csum_end(const u8 *frame, u32 len)
 {
-	u32 l4, end;
-	u8 proto;
+	struct loopnic_hw_ip ip;
+	u8 icmp, proto;
 
-	if (len < ETH_HLEN)
+	if (!loopnic_hw_parse_ip(frame, len, &ip) || !ip.l4)
 		return 0;
-	switch (get_unaligned_be16(frame + 12)) {
-	case ETH_P_IP: {
-		const struct iphdr *ip = (const void *)(frame + ETH_HLEN);
-
-		if (len < ETH_HLEN + sizeof(*ip) || ip->ihl < 5 ||
-		    (ip->frag_off & htons(IP_MF | IP_OFFSET)))
-			return 0;
-		l4 = ETH_HLEN + ip->ihl * 4;
-		end = ETH_HLEN + ntohs(ip->tot_len);
-		proto = ip->protocol;
-		if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMP)
-			return 0;
-		break;
-	}
-	case ETH_P_IPV6: {
-		const struct ipv6hdr *ip6 = (const void *)(frame + ETH_HLEN);
-
-		if (len < ETH_HLEN + sizeof(*ip6))
-			return 0;
-		l4 = ETH_HLEN + sizeof(*ip6);
-		end = l4 + ntohs(ip6->payload_len);
-		proto = ip6->nexthdr;
-		if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMPV6)
-			return 0;
-		break;
-	}
-	default:
+	proto = ip.proto;
+	icmp = ip.alen == 8 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != icmp)
 		return 0;
-	}
-	if (end <= l4 || end > len)
+	if (ip.end <= ip.l4 || ip.end > len)
 		return 0;
 	/* UDP over IPv4 may go without a checksum: nothing would notice. */
 	if (proto == IPPROTO_UDP &&
-	    (end - l4 < sizeof(struct udphdr) ||
-	     !((const struct udphdr *)(frame + l4))->check))
+	    (ip.end - ip.l4 < sizeof(struct udphdr) ||
+	     !((const struct udphdr *)(frame + ip.l4))->check))
 		return 0;
-	return end;
+	return ip.end;
 }
 
 static bool loopnic_hw_fault_any(struct loopnic_hw *hw)

@@ -55,56 +55,68 @@ static u32 loopnic_hw_toeplitz(const u8 *key, const u8 *in, unsigned int len)
 }
 
 /*
- * The MAC's parser: source and destination address, then for TCP and UDP
- * source and destination port, in wire order (as Microsoft's RSS spec).
- * Returns the hash, and in @type what it covered.
+ * The MAC's parser, for RSS and fault injection: as shallow as a real
+ * one, no IPv6 extension headers. False if the frame is not IP or too
+ * short for its IP header.
  */
-static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
-			       u8 *type)
+bool loopnic_hw_parse_ip(const u8 *frame, u32 len, struct loopnic_hw_ip *ip)
 {
-	u8 in[2 * sizeof(struct in6_addr) + 4];
-	unsigned int n, l4 = 0;
-	u8 proto;
-
-	*type = LOOPNIC_CQE_RSS_NONE;
 	if (len < ETH_HLEN)
-		return 0;
+		return false;
 	switch (get_unaligned_be16(frame + 12)) {
 	case ETH_P_IP: {
-		const struct iphdr *ip = (const void *)(frame + ETH_HLEN);
+		const struct iphdr *ip4 = (const void *)(frame + ETH_HLEN);
 
-		if (len < ETH_HLEN + sizeof(*ip) || ip->ihl < 5 ||
-		    len < ETH_HLEN + ip->ihl * 4)
-			return 0;
-		memcpy(in, &ip->saddr, 4);
-		memcpy(in + 4, &ip->daddr, 4);
-		n = 8;
-		proto = ip->protocol;
+		if (len < ETH_HLEN + sizeof(*ip4) || ip4->ihl < 5 ||
+		    len < ETH_HLEN + ip4->ihl * 4)
+			return false;
+		ip->addrs = (const u8 *)&ip4->saddr;
+		ip->alen = 8;
+		ip->proto = ip4->protocol;
+		ip->end = ETH_HLEN + ntohs(ip4->tot_len);
 		/* Only the first fragment has ports, and only unfragmented ones all. */
-		if (!(ip->frag_off & htons(IP_MF | IP_OFFSET)))
-			l4 = ETH_HLEN + ip->ihl * 4;
-		break;
+		ip->l4 = ip4->frag_off & htons(IP_MF | IP_OFFSET) ? 0 :
+			 ETH_HLEN + ip4->ihl * 4;
+		return true;
 	}
 	case ETH_P_IPV6: {
 		const struct ipv6hdr *ip6 = (const void *)(frame + ETH_HLEN);
 
 		if (len < ETH_HLEN + sizeof(*ip6))
-			return 0;
-		memcpy(in, &ip6->saddr, 16);
-		memcpy(in + 16, &ip6->daddr, 16);
-		n = 32;
-		proto = ip6->nexthdr;
-		/* No extension header parsing: a real MAC's parser is as shallow. */
-		l4 = ETH_HLEN + sizeof(*ip6);
-		break;
+			return false;
+		ip->addrs = (const u8 *)&ip6->saddr;
+		ip->alen = 32;
+		ip->proto = ip6->nexthdr;
+		ip->l4 = ETH_HLEN + sizeof(*ip6);
+		ip->end = ip->l4 + ntohs(ip6->payload_len);
+		return true;
 	}
-	default:
-		return 0;
 	}
+	return false;
+}
 
+/*
+ * Source and destination address, then for TCP and UDP source and
+ * destination port, in wire order (as Microsoft's RSS spec). Returns the
+ * hash, and in @type what it covered.
+ */
+static u32 loopnic_hw_rss_hash(struct loopnic_hw *hw, const u8 *frame, u32 len,
+			       u8 *type)
+{
+	u8 in[2 * sizeof(struct in6_addr) + 4];
+	struct loopnic_hw_ip ip;
+	unsigned int n;
+
+	*type = LOOPNIC_CQE_RSS_NONE;
+	if (!loopnic_hw_parse_ip(frame, len, &ip))
+		return 0;
+	/* Both addresses sit side by side in either header. */
+	memcpy(in, ip.addrs, ip.alen);
+	n = ip.alen;
 	*type = LOOPNIC_CQE_RSS_L3;
-	if (l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && len >= l4 + 4) {
-		memcpy(in + n, frame + l4, 4);
+	if (ip.l4 && (ip.proto == IPPROTO_TCP || ip.proto == IPPROTO_UDP) &&
+	    len >= ip.l4 + 4) {
+		memcpy(in + n, frame + ip.l4, 4);
 		n += 4;
 		*type = LOOPNIC_CQE_RSS_L4;
 	}
