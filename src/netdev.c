@@ -84,6 +84,16 @@ static bool loopnic_wire_prepare(struct sk_buff *skb, struct net_device *dev,
 	/* MSG_ZEROCOPY pages belong to the sender; the receiver may keep them. */
 	if (unlikely(skb_orphan_frags_rx(skb, GFP_ATOMIC)))
 		return false;
+	/*
+	 * TCP hands over a clone of the skb it keeps for retransmission, and
+	 * the two share their skb_shared_info. GRO at the receiver appends
+	 * to the first skb's frags or frag_list, so that must be the
+	 * receiver's own: else a SACK that later shifts the sender's copy
+	 * finds frags it never had (BUG() in skb_shift(), seen under the
+	 * line rate's retransmits). A NIC's receiver never shares either.
+	 */
+	if (unlikely(skb_unclone(skb, GFP_ATOMIC)))
+		return false;
 	if (unlikely(!is_skb_forwardable(peer, skb) ||
 		     !pskb_may_pull(skb, ETH_HLEN)))
 		return false;
