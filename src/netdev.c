@@ -229,9 +229,14 @@ static int loopnic_open(struct net_device *dev)
 			return err;
 	} else {
 		loopnic_backlog_open(port);
-		/* The shaper may have stopped it before the port went down. */
-		netif_tx_start_all_queues(dev);
 	}
+	/*
+	 * Stopped by ndo_stop or the shaper. Only here: a path switch opens
+	 * a path with the qdiscs holding frames, and must wake the queues
+	 * (which schedules the qdiscs) rather than start them, which would
+	 * leave those frames waiting for the next one on the same queue.
+	 */
+	netif_tx_start_all_queues(dev);
 	/* Like a cable: the link is up once both ends are (a self-wired port is its own peer). */
 	if (peer && netif_running(peer)) {
 		netif_carrier_on(dev);

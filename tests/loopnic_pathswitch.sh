@@ -7,7 +7,9 @@
 # Up, back and forth during pings every 10 ms across two netns: every echo
 # request answered (both netns' ICMP counters), nothing counted as dropped,
 # after each switch the new path carries the frames, and the ip -s link
-# totals never go back. rmmod is clean.
+# totals never go back. Frames the qdisc holds when a switch starts go out
+# on the new path once it is done, with nothing more sent behind them.
+# rmmod is clean.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +20,7 @@ SWITCHES=10
 # Pings every 10 ms in runs of this many, until the switches are done.
 PING_RUN=200
 
-ktap_plan 9
+ktap_plan 10
 require_module
 command -v nstat >/dev/null || skip_all "missing tool nstat"
 
@@ -325,6 +327,60 @@ check "pings every 10 ms throughout the switches: every request answered, none l
 
 wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
+
+# qdisc_held DEV NS: the frames DEV's qdiscs hold (the root's backlog).
+qdisc_held()
+{
+	nsx "$2" tc -s qdisc show dev "$1" |
+		sed -n 's/^ *backlog [0-9]*[a-zA-Z]* \([0-9]*\)p.*/\1/p' | head -n 1
+}
+qdisc_empty()
+{
+	[ "$(qdisc_held "$1" "$2")" = 0 ]
+}
+# A burst from B at 10 Mb/s fills its qdisc (the line rate stops the TX
+# queues; a plain FIFO, which drops nothing); the switch to ring starts with the burst still held and B sends
+# nothing after it, so only the switch can get the rest out.
+HELD_PORT=9101
+HELD_FLOWS=16
+HELD_PER_FLOW=60
+HELD_SIZE=1400
+held_frames()
+{
+	local rc=0 n=$((HELD_FLOWS * HELD_PER_FLOW)) held got out ready pid
+	out=$(mktemp /tmp/lnt-held.XXXXXX)
+	ready=$out.ready
+	nsx "$NS_B" ethtool -s $B speed 10 || return 1
+	# Not fq_codel (the default of the queues a switch adds): its AQM
+	# drops what waits over 5 ms, and a 10 Mb/s line makes them wait.
+	nsx "$NS_B" tc qdisc replace dev $B root pfifo limit $((2 * n)) || rc=1
+	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $HELD_PORT $n 5 "$ready" >"$out" &
+	pid=$!
+	wait_for 10 test -e "$ready" || { echo "receiver not ready"; rc=1; }
+	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.1 $HELD_PORT \
+		$HELD_FLOWS $HELD_PER_FLOW $HELD_SIZE >/dev/null || rc=1
+	held=$(qdisc_held $B "$NS_B")
+	is_ge "frames B's qdisc held when the switch started" 1 "$held" || rc=1
+	nsx "$NS_A" ethtool --set-priv-flags $A ring-path on || rc=1
+	wait_for 5 qdisc_empty $B "$NS_B" ||
+		{ echo "B's qdisc still holds $(qdisc_held $B "$NS_B") frames 5 s after the switch"; rc=1; }
+	wait "$pid"
+	got=$(cat "$out")
+	rm -f "$out" "$ready"
+	diag "$held of $n datagrams held in B's qdisc at the switch; $got received"
+	is_eq "datagrams received" $n "$got" || rc=1
+	if [ $rc -ne 0 ]; then
+		nsx "$NS_B" tc -s qdisc show dev $B | grep -E 'qdisc|dropped'
+		nsx "$NS_B" nstat -asz | grep -E 'UdpOutDatagrams|UdpSndbufErrors'
+		nsx "$NS_A" nstat -asz | grep -E 'UdpInDatagrams|UdpRcvbufErrors|UdpInErrors'
+		nsx "$NS_B" ethtool -S $B | grep -E 'drop|shaped|tx_packets|out_of' | grep -v ' 0$'
+		nsx "$NS_A" ethtool -S $A | grep -E 'drop|rx_packets|out_of|missed' | grep -v ' 0$'
+	fi
+	nsx "$NS_B" ethtool -s $B speed 100000 || rc=1
+	nsx "$NS_B" tc qdisc del dev $B root || rc=1
+	return $rc
+}
+check "frames held in the qdisc at a switch go out once it is done" held_frames
 balanced()
 {
 	local rc=0

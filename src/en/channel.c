@@ -489,7 +489,6 @@ int loopnic_en_open(struct loopnic_port *port)
 	port->stats_nch = max(port->stats_nch, chs->num);
 	port->chs = chs;
 	loopnic_en_health_start(port);
-	netif_tx_start_all_queues(port->dev);
 	return 0;
 
 err_free:
