@@ -336,16 +336,23 @@ static inline void loopnic_count_irq(struct loopnic_port *port,
 }
 
 /* One frame of @len bytes: bumps @packets and the bytes counter after it. */
-static inline void loopnic_count_frame(struct loopnic_port *port,
-				       enum loopnic_counter packets,
-				       unsigned int len)
+static inline void loopnic_count_frames(struct loopnic_port *port,
+					enum loopnic_counter packets,
+					unsigned int n, u64 bytes)
 {
 	struct loopnic_pcpu_stats *s = this_cpu_ptr(port->stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->c[packets]);
-	u64_stats_add(&s->c[packets + 1], len);
+	u64_stats_add(&s->c[packets], n);
+	u64_stats_add(&s->c[packets + 1], bytes);
 	u64_stats_update_end(&s->syncp);
+}
+
+static inline void loopnic_count_frame(struct loopnic_port *port,
+				       enum loopnic_counter packets,
+				       unsigned int len)
+{
+	loopnic_count_frames(port, packets, 1, len);
 }
 
 /* Backlog path: a frame of @len bytes to @dst crossing the "MAC". */

@@ -196,11 +196,11 @@ tcp_ok()
 	[ -n "$MBITS" ] || { echo "$IPERF_OUT"; return 1; }
 	tx=$(delta A tx_packets)
 	rx=$(($(delta B rx_packets) + $(delta B rx_out_of_buffer) + $(delta B rx_discards_phy) +
-	      $(delta B rx_drops) + $(delta A tx_drops)))
+	      $(delta B rx_drops) + $(delta A tx_discards_phy)))
 	is_eq "A tx_packets vs B received + dropped" "$tx" "$rx" || rc=1
 	tx=$(delta B tx_packets)
 	rx=$(($(delta A rx_packets) + $(delta A rx_out_of_buffer) + $(delta A rx_discards_phy) +
-	      $(delta A rx_drops) + $(delta B tx_drops)))
+	      $(delta A rx_drops) + $(delta B tx_discards_phy)))
 	is_eq "B tx_packets vs A received + dropped" "$tx" "$rx" || rc=1
 	is_eq "B rx_packets vs rx0_packets" "$(delta B rx0_packets)" "$(delta B rx_packets)" || rc=1
 	is_eq "B rx_bytes vs rx0_bytes" "$(delta B rx0_bytes)" "$(delta B rx_bytes)" || rc=1

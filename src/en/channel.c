@@ -320,12 +320,21 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
  */
 static void loopnic_ch_deactivate(struct loopnic_channel *ch)
 {
+	/* No completion polled from here on may wake the stack's queue. */
+	WRITE_ONCE(ch->sq.enabled, false);
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
 	/* A message still in flight finds no handler. */
 	loopnic_ch_free_irq(ch);
 	loopnic_queue_set_napi(ch->netdev, ch->ix, NULL, 0);
 	napi_disable(&ch->napi);
 	loopnic_ch_dim_stop(ch);
+	/*
+	 * What the device sent but no poll completed yet is not a drop:
+	 * loopnic_sq_free() counts only the frames still posted.
+	 */
+	local_bh_disable();
+	loopnic_sq_complete_sent(ch);
+	local_bh_enable();
 }
 
 static void loopnic_chs_free(struct loopnic_channels *chs)

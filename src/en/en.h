@@ -184,6 +184,7 @@ static inline bool loopnic_cq_pending(struct loopnic_cq *cq)
 /* tx.c */
 int loopnic_sq_alloc(struct loopnic_channel *ch, unsigned int size);
 void loopnic_sq_free(struct loopnic_channel *ch);
+u32 loopnic_sq_complete_sent(struct loopnic_channel *ch);
 unsigned int loopnic_sq_drop_all(struct loopnic_channel *ch);
 bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget);
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);

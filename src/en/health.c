@@ -61,7 +61,6 @@ static void loopnic_sq_reset(struct loopnic_channel *ch)
 {
 	struct loopnic_sq *sq = &ch->sq;
 	unsigned int done, lost;
-	u32 cc = sq->cc;
 
 	/* No completion wakes the queue, no xmit posts, no poll runs. */
 	WRITE_ONCE(sq->enabled, false);
@@ -71,11 +70,8 @@ static void loopnic_sq_reset(struct loopnic_channel *ch)
 	napi_disable(&ch->napi);
 
 	loopnic_ch_sq_cmd(ch, LOOPNIC_SQ_CMD_STOP);
-	/* Frames the device completed before it stopped were sent: complete them. */
 	local_bh_disable();
-	while (loopnic_poll_tx_cq(ch, 0))
-		;
-	done = sq->cc - cc;
+	done = loopnic_sq_complete_sent(ch);
 	lost = loopnic_sq_drop_all(ch);
 	local_bh_enable();
 

@@ -52,6 +52,20 @@ static void loopnic_tx_buf_unmap(struct loopnic_channel *ch,
  * were counted as transmitted when queued, so count them as dropped too.
  * Returns how many.
  */
+/*
+ * With NAPI off and the device's engine stopped: the frames it completed
+ * were sent, and count as sent, whether a poll came for them or not.
+ * Called with BH disabled; returns the WQEs completed.
+ */
+u32 loopnic_sq_complete_sent(struct loopnic_channel *ch)
+{
+	u32 cc = ch->sq.cc;
+
+	while (loopnic_poll_tx_cq(ch, 0))
+		;
+	return ch->sq.cc - cc;
+}
+
 unsigned int loopnic_sq_drop_all(struct loopnic_channel *ch)
 {
 	struct loopnic_sq *sq = &ch->sq;
@@ -214,7 +228,6 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	sq->buf[(sq->pc + n - 1) & sq->mask].bytes = bytes;
 
 	skb_tx_timestamp(skb);
-	loopnic_count_frame(port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_TX_PACKETS), bytes);
 	WRITE_ONCE(sq->pc, sq->pc + n);
 
 	if (unlikely(loopnic_sq_room(sq) < LOOPNIC_SQ_STOP_ROOM)) {
@@ -249,11 +262,12 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 {
 	struct loopnic_cq *cq = &ch->txcq;
 	struct loopnic_sq *sq = &ch->sq;
-	unsigned int pkts = 0, bytes = 0, errs = 0, n;
+	unsigned int pkts = 0, bytes = 0, errs = 0, sent = 0, sent_bytes = 0, n;
 	struct loopnic_cqe *cqe;
 	u32 cc = sq->cc;
 
 	for (n = 0; n < LOOPNIC_TX_CQ_POLL_BUDGET; n++) {
+		bool err;
 		u16 end;
 		u32 ix;
 
@@ -261,8 +275,7 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 		if (!cqe)
 			break;
 		end = le16_to_cpu(cqe->wqe_counter);
-		if (cqe->flags & LOOPNIC_CQE_F_ERR)
-			errs++;
+		err = cqe->flags & LOOPNIC_CQE_F_ERR;
 		cq->cc++;
 
 		do {
@@ -274,6 +287,13 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 			if (buf->skb) {
 				pkts++;
 				bytes += buf->bytes;
+				/* Sent is what the device put on the wire. */
+				if (err) {
+					errs++;
+				} else {
+					sent++;
+					sent_bytes += buf->bytes;
+				}
 				napi_consume_skb(buf->skb, napi_budget);
 				buf->skb = NULL;
 			}
@@ -285,6 +305,10 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 
 	if (errs)
 		loopnic_count(ch->port, LOOPNIC_TX_DROPS, errs);
+	if (sent)
+		loopnic_count_frames(ch->port,
+				     LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_TX_PACKETS),
+				     sent, sent_bytes);
 	netdev_tx_completed_queue(sq->txq, pkts, bytes);
 	ch->dim_tx_packets += pkts;
 	ch->dim_tx_bytes += bytes;
