@@ -539,6 +539,42 @@ ipstat()
 		END { exit !found }'
 }
 
+# link_snap ARRAY: the ip -s link totals of $A (in $NS_A) and $B (in $NS_B)
+# that account for every frame between them, as ARRAY[A_TX_packets] etc.
+LINK_TOTALS="TX_packets RX_packets RX_dropped RX_missed"
+link_snap()
+{
+	local -n ls_arr=$1
+	local end dev ns s
+	# shellcheck disable=SC2034 # ls_arr is a nameref
+	for end in A B; do
+		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
+		for s in $LINK_TOTALS; do
+			ls_arr[${end}_$s]=$(ipstat "$dev" "${s%%_*}" "${s#*_}" "$ns")
+		done
+	done
+}
+
+# link_conserved BASE NOW: between two link_snap, with no fault injected,
+# every frame one end sent was received by the other or counted there as
+# dropped or missed, both ways, on either path (a frame counts as sent
+# once it left the port).
+link_conserved()
+{
+	local -n lc_base=$1 lc_now=$2
+	local rc=0 from to tx rx s
+	for from in A B; do
+		if [ $from = A ]; then to=B; else to=A; fi
+		tx=$((lc_now[${from}_TX_packets] - lc_base[${from}_TX_packets]))
+		rx=0
+		for s in RX_packets RX_dropped RX_missed; do
+			rx=$((rx + lc_now[${to}_$s] - lc_base[${to}_$s]))
+		done
+		is_eq "$from TX packets vs $to RX packets + dropped + missed" "$tx" "$rx" || rc=1
+	done
+	return $rc
+}
+
 # proc_rx_drop DEV [NS]: the RX "drop" column of /proc/net/dev.
 proc_rx_drop()
 {
