@@ -6,7 +6,8 @@
 # starts on the channel's CPU, /proc/irq/IRQ/smp_affinity_list moves it,
 # and then the interrupts, and so the channel's NAPI polls, happen on the
 # chosen CPU: the per-CPU columns of /proc/interrupts and the CPU of the
-# loopnic_napi_poll events show it. The device counts the same interrupts
+# loopnic_napi_poll events show it. XPS starts on the same CPU: TX queue N
+# is the one a frame sent from channel N's CPU takes. The device counts the same interrupts
 # (chN_irqs) as the kernel does.
 
 # shellcheck source=lib.sh
@@ -17,7 +18,7 @@ B=loopnic1
 NCH=2
 N=10
 
-ktap_plan 10
+ktap_plan 11
 require_module
 require_tracefs
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 CPUs"
@@ -65,6 +66,18 @@ starts_on_one_cpu()
 	done
 }
 check "each vector starts on one CPU, and takes effect" starts_on_one_cpu
+
+xps_follows()
+{
+	local ch aff mask
+	for ((ch = 0; ch < NCH; ch++)); do
+		aff=$(cat "/proc/irq/${IRQ[ch]}/smp_affinity_list")
+		mask=$(nsx "$NS_B" cat "/sys/class/net/$B/queues/tx-$ch/xps_cpus") || return 1
+		mask=${mask//,/}
+		is_eq "tx-$ch xps_cpus (hex $mask)" $((1 << aff)) $((16#$mask)) || return 1
+	done
+}
+check "XPS: TX queue N's CPU is channel N's vector's" xps_follows
 
 # irqs_sum DEV: chN_irqs of every channel, summed.
 irqs_sum()

@@ -215,6 +215,12 @@ static int loopnic_ch_request_irq(struct loopnic_channel *ch)
 	 * hint for irqbalance; the administrator may move it later.
 	 */
 	irq_set_affinity_and_hint(ch->irq, cpumask_of(ch->cpu));
+	/*
+	 * And XPS to match, as mlx5 sets its default: a CPU transmits on the
+	 * channel whose completions it handles. Only a hint for the stack,
+	 * so a failure (no memory) leaves the hash to pick the queue.
+	 */
+	netif_set_xps_queue(ch->netdev, cpumask_of(ch->cpu), ch->ix);
 	return 0;
 }
 
