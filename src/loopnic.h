@@ -257,6 +257,7 @@ void loopnic_setup(struct net_device *dev);
 void loopnic_set_loopback(struct loopnic_port *port, bool on);
 int loopnic_switch_path(struct loopnic_port *port, enum loopnic_path path);
 void loopnic_set_speed(struct loopnic_port *port, u32 mbps);
+void loopnic_set_rx_csum(struct loopnic_port *port, bool on);
 
 /* selftest.c: ethtool -t */
 int loopnic_selftest_count(struct net_device *dev);

@@ -346,11 +346,25 @@ void loopnic_set_speed(struct loopnic_port *port, u32 mbps)
 		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_SPEED, mbps);
 }
 
+/*
+ * The device sums frames only for a driver that uses the sum; a frame it
+ * summed before the write still reaches the stack, which then ignores it.
+ */
+void loopnic_set_rx_csum(struct loopnic_port *port, bool on)
+{
+	if (port->hw)
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_CSUM, on);
+}
+
 static int loopnic_set_features(struct net_device *dev,
 				netdev_features_t features)
 {
+	struct loopnic_port *port = netdev_priv(dev);
+
 	if ((dev->features ^ features) & NETIF_F_LOOPBACK)
-		loopnic_set_loopback(netdev_priv(dev), features & NETIF_F_LOOPBACK);
+		loopnic_set_loopback(port, features & NETIF_F_LOOPBACK);
+	if ((dev->features ^ features) & NETIF_F_RXCSUM)
+		loopnic_set_rx_csum(port, features & NETIF_F_RXCSUM);
 	return 0;
 }
 

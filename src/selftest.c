@@ -123,12 +123,15 @@ static u64 loopnic_st_regs(struct loopnic_port *port)
 	lb = READ_ONCE(port->loopback) ? LOOPNIC_LOOPBACK_MAC : 0;
 	if (!loopnic_st_reg_is(port, LOOPNIC_REG_ID, LOOPNIC_HW_ID) ||
 	    !loopnic_st_reg_is(port, LOOPNIC_REG_NUM_CH, LOOPNIC_HW_MAX_CHANNELS) ||
-	    !loopnic_st_reg_is(port, LOOPNIC_REG_LOOPBACK, lb))
+	    !loopnic_st_reg_is(port, LOOPNIC_REG_LOOPBACK, lb) ||
+	    !loopnic_st_reg_is(port, LOOPNIC_REG_SPEED, READ_ONCE(port->speed)))
 		return 1;
 	/* Programmed at open: only an open port's device holds them. */
 	if (!chs)
 		return 0;
-	if (!loopnic_st_reg_is(port, LOOPNIC_REG_PAUSE, pause))
+	if (!loopnic_st_reg_is(port, LOOPNIC_REG_PAUSE, pause) ||
+	    !loopnic_st_reg_is(port, LOOPNIC_REG_RX_CSUM,
+			       !!(port->dev->features & NETIF_F_RXCSUM)))
 		return 1;
 	for (i = 0; i < LOOPNIC_HW_RSS_INDIR_SIZE; i++)
 		if (!loopnic_st_reg_is(port, LOOPNIC_REG_RSS_INDIR(i), port->rss_indir[i]))

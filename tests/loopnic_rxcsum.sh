@@ -7,8 +7,11 @@
 # net:napi_gro_receive_entry, ip_summed=2) for every frame, and the stack
 # still catches a UDP datagram sent with a wrong checksum. With
 # rx-checksumming off the frames arrive as CHECKSUM_NONE (ip_summed=0),
-# the stack sums them itself, and still catches the bad one. On the
-# backlog path, the lo model, the feature is on and fixed.
+# the stack sums them itself, and still catches the bad one; the device
+# stops summing then (LOOPNIC_REG_RX_CSUM 0, as ethtool -d shows). Toggled
+# under a flood, no frame goes up with a sum the device did not compute
+# (the core would report "hw csum failure"). On the backlog path, the lo
+# model, the feature is on and fixed.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +22,7 @@ PINGS=20
 RAW=$TESTS_DIR/loopnic_rawframe.py
 EVENT=$TRACEFS/events/net/napi_gro_receive_entry
 
-ktap_plan 4
+ktap_plan 5
 require_module
 command -v python3 >/dev/null || skip_all "missing tool python3"
 command -v nstat >/dev/null || skip_all "missing tool nstat"
@@ -31,6 +34,12 @@ on_exit "echo 0 > $EVENT/enable; echo > $EVENT/filter; echo > $TRACEFS/trace"
 rxcsum_shown()
 {
 	nsx "$2" ethtool -k "$1" | sed -n 's/^rx-checksumming: //p'
+}
+
+# csum_reg DEV NS: LOOPNIC_REG_RX_CSUM (0x60), from the register dump.
+csum_reg()
+{
+	nsx "$2" ethtool -d "$1" raw on | od -An -v -t u8 -j $((0x60)) -N 8 | tr -d ' '
 }
 
 # summed_as WANT: over $PINGS pings from A, every IPv4 frame B's NAPI
@@ -86,6 +95,7 @@ pair_netns $A $B quiet
 ring_on()
 {
 	is_eq "ethtool -k $B" on "$(rxcsum_shown $B "$NS_B")" &&
+		is_eq "LOOPNIC_REG_RX_CSUM" 1 "$(csum_reg $B "$NS_B")" &&
 		summed_as 2 && udp_csum_caught
 }
 check "ring, rx-checksumming on: every frame CHECKSUM_COMPLETE, a bad UDP checksum still caught" ring_on
@@ -94,6 +104,7 @@ ring_off()
 {
 	nsx "$NS_B" ethtool -K $B rx off || return 1
 	is_eq "ethtool -k $B" off "$(rxcsum_shown $B "$NS_B")" &&
+		is_eq "LOOPNIC_REG_RX_CSUM" 0 "$(csum_reg $B "$NS_B")" &&
 		summed_as 0 && udp_csum_caught
 }
 check "ring, rx-checksumming off: every frame CHECKSUM_NONE, a bad UDP checksum caught" ring_off
@@ -101,9 +112,44 @@ check "ring, rx-checksumming off: every frame CHECKSUM_NONE, a bad UDP checksum 
 ring_back()
 {
 	nsx "$NS_B" ethtool -K $B rx on || return 1
-	summed_as 2
+	is_eq "LOOPNIC_REG_RX_CSUM" 1 "$(csum_reg $B "$NS_B")" &&
+		summed_as 2
 }
 check "ring, rx-checksumming on again: CHECKSUM_COMPLETE again" ring_back
+
+# Off, then a path switch there and back: the backlog path has it on and
+# fixed, so the ring path comes back with it on, and the device is told.
+toggled()
+{
+	local i pid rc=0
+	# Not through nsx: $! must be ping's own pid for the kill below.
+	ip netns exec "$NS_A" ping -q -f -w 30 10.10.0.2 >/dev/null 2>&1 &
+	pid=$!
+	bg_track $pid
+	for ((i = 0; i < 10; i++)); do
+		nsx "$NS_B" ethtool -K $B rx off || rc=1
+		nsx "$NS_B" ethtool -K $B rx on || rc=1
+	done
+	nsx "$NS_B" ethtool -K $B rx off || rc=1
+	nsx "$NS_B" ethtool --set-priv-flags $B ring-path off || rc=1
+	nsx "$NS_B" ethtool --set-priv-flags $B ring-path on || rc=1
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	is_eq "ethtool -k $B after the switches" on "$(rxcsum_shown $B "$NS_B")" || rc=1
+	is_eq "LOOPNIC_REG_RX_CSUM after the switches" 1 "$(csum_reg $B "$NS_B")" || rc=1
+	dmesg_since_mark | grep -i "csum failure" && rc=1
+	if ! ping_ok "$NS_A" 10.10.0.2 3; then
+		rc=1
+		echo "A: $(nsx "$NS_A" ethtool -S $A | grep -v ': 0$' | tr -s ' ' | tr '\n' ' ')"
+		echo "B: $(nsx "$NS_B" ethtool -S $B | grep -v ': 0$' | tr -s ' ' | tr '\n' ' ')"
+		echo "A: $(nsx "$NS_A" nstat -asz | awk '$2 != 0 && /^(Icmp|Ip)/ { printf "%s=%s ", $1, $2 }')"
+		echo "B: $(nsx "$NS_B" nstat -asz | awk '$2 != 0 && /^(Icmp|Ip)/ { printf "%s=%s ", $1, $2 }')"
+		dmesg_since_mark | tail -n 5
+	fi
+	return $rc
+}
+dmesg_mark
+check "ring: rx-checksumming toggled 10x under a flood, then on after a path switch there and back; no hw csum failure" toggled
 
 must unload_module
 must_load path=backlog

@@ -80,7 +80,7 @@ struct loopnic_rx_wqe {
  * last has LOOPNIC_CQE_F_MORE, so the frame is the buffers up to and
  * including the first CQE without it, and its length the sum of their
  * byte_cnt. Each CQE of a frame carries the frame's RSS hash and type, and
- * its checksum: the 16-bit ones' complement sum of every byte after the
+ * with LOOPNIC_CQE_F_CSUM its checksum: the 16-bit ones' complement sum of every byte after the
  * 14-byte Ethernet header (VLAN tags and padding included), not
  * complemented, in the byte order of the frame - what the stack takes as
  * CHECKSUM_COMPLETE. The CQEs of a frame are written in order and without
@@ -110,6 +110,8 @@ struct loopnic_cqe {
 #define LOOPNIC_CQE_F_ERR		BIT(0)
 /* RX: the frame continues in the buffer of the next CQE. */
 #define LOOPNIC_CQE_F_MORE		BIT(1)
+/* RX: csum is the frame's checksum (LOOPNIC_REG_RX_CSUM was 1); else 0. */
+#define LOOPNIC_CQE_F_CSUM		BIT(2)
 
 static_assert(sizeof(struct loopnic_tx_wqe) == 16);
 static_assert(sizeof(struct loopnic_rx_wqe) == 16);
@@ -179,6 +181,11 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  * again before it goes.
  */
 #define LOOPNIC_REG_TX_SHAPED		0x0058
+/*
+ * rw: 1 (the reset value), the MAC sums every frame it receives into its
+ * RX CQE's csum; 0, it leaves csum 0 and saves the pass over the frame.
+ */
+#define LOOPNIC_REG_RX_CSUM		0x0060
 
 /*
  * What a frame costs on the line besides its bytes (which exclude the FCS

@@ -497,6 +497,8 @@ int loopnic_en_open(struct loopnic_port *port)
 		goto err_free;
 	loopnic_rss_program(port);
 	loopnic_pause_program(port);
+	/* The offloads a path switch may have changed while the port had no channels. */
+	loopnic_set_rx_csum(port, port->dev->features & NETIF_F_RXCSUM);
 	err = loopnic_chs_activate(chs);
 	if (err)
 		goto err_free;

@@ -299,7 +299,8 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 		 * skb->data is once eth_type_trans() pulled it. Without
 		 * rx-checksumming the stack sums the frame itself.
 		 */
-		if (likely(ch->netdev->features & NETIF_F_RXCSUM)) {
+		if (likely(ch->netdev->features & NETIF_F_RXCSUM) &&
+		    likely(cqe->flags & LOOPNIC_CQE_F_CSUM)) {
 			skb->ip_summed = CHECKSUM_COMPLETE;
 			skb->csum = csum_unfold(cqe->csum);
 		}

@@ -68,6 +68,7 @@ struct loopnic_hw *loopnic_hw_create(void)
 		loopnic_hw_line_init(ch);
 	}
 	hw->speed = LOOPNIC_HW_SPEED_DEFAULT;
+	hw->rx_csum = true;
 	err = loopnic_hw_irq_alloc(hw);
 	if (err) {
 		platform_device_unregister(hw->pdev);
@@ -267,6 +268,10 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 		loopnic_hw_fault_inject(hw, val);
 		return true;
 	}
+	if (reg == LOOPNIC_REG_RX_CSUM) {
+		WRITE_ONCE(hw->rx_csum, val & 1);
+		return true;
+	}
 	if (reg == LOOPNIC_REG_SPEED) {
 		/* Engines waiting for the line wake as the old rate said. */
 		WRITE_ONCE(hw->speed, min_t(u64, val, U32_MAX));
@@ -348,6 +353,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return READ_ONCE(hw->speed);
 	case LOOPNIC_REG_TX_SHAPED:
 		return atomic64_read(&hw->tx_shaped);
+	case LOOPNIC_REG_RX_CSUM:
+		return READ_ONCE(hw->rx_csum);
 	case LOOPNIC_REG_TX_PAUSE:
 		return atomic64_read(&hw->tx_pause);
 	case LOOPNIC_REG_RX_PAUSE:

@@ -141,6 +141,8 @@ struct loopnic_hw {
 	atomic64_t fault_lost_irqs;
 	/* LOOPNIC_REG_SPEED, in Mb/s: read by our engines per frame. */
 	u32 speed;
+	/* LOOPNIC_REG_RX_CSUM: read per frame by every engine that delivers to us. */
+	bool rx_csum;
 	/*
 	 * When, in ktime_get_ns() time, the line is done with every frame
 	 * our engines sent so far (shared by them all: one line per port).
@@ -169,6 +171,7 @@ void loopnic_hw_engine_work(struct work_struct *work);
 struct loopnic_hw_rx_info {
 	u32 hash;
 	u8 type;
+	bool csum_valid;
 	__sum16 csum;
 };
 

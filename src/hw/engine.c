@@ -24,7 +24,7 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 
 	cqe->byte_cnt = cpu_to_le32(byte_cnt);
 	cqe->wqe_counter = cpu_to_le16(wqe_counter);
-	cqe->flags = flags;
+	cqe->flags = flags | (rx && rx->csum_valid ? LOOPNIC_CQE_F_CSUM : 0);
 	cqe->rss_hash = cpu_to_le32(rx ? rx->hash : 0);
 	cqe->rss_type = rx ? rx->type : LOOPNIC_CQE_RSS_NONE;
 	cqe->rsvd = 0;

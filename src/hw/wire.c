@@ -270,7 +270,8 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 
 	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
 	/* As the MAC receives it; len >= ETH_HLEN (loopnic_hw_sq_frame()). */
-	rx.csum = loopnic_hw_rx_csum(frame, len);
+	rx.csum_valid = READ_ONCE(hw->rx_csum);
+	rx.csum = rx.csum_valid ? loopnic_hw_rx_csum(frame, len) : 0;
 	loopnic_hw_rq_fill(ch, frame, len, n, &rx);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, frame, len);
