@@ -539,8 +539,9 @@ ipstat()
 		END { exit !found }'
 }
 
-# link_snap ARRAY: the ip -s link totals of $A (in $NS_A) and $B (in $NS_B)
-# that account for every frame between them, as ARRAY[A_TX_packets] etc.
+# link_snap ARRAY [TOTALS]: ip -s link totals of $A (in $NS_A) and $B (in
+# $NS_B), as ARRAY[A_TX_packets] etc.; by default those that account for
+# every frame between them.
 LINK_TOTALS="TX_packets RX_packets RX_dropped RX_missed"
 link_snap()
 {
@@ -549,7 +550,7 @@ link_snap()
 	# shellcheck disable=SC2034 # ls_arr is a nameref
 	for end in A B; do
 		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
-		for s in $LINK_TOTALS; do
+		for s in ${2:-$LINK_TOTALS}; do
 			ls_arr[${end}_$s]=$(ipstat "$dev" "${s%%_*}" "${s#*_}" "$ns")
 		done
 	done
@@ -629,6 +630,46 @@ pair_netns()
 	must ip -n "$NS_B" link set "$b" up
 	wait_for 10 carrier_is "$a" 1 "$NS_A" || die "$a: no carrier after both ends up"
 	wait_for 10 carrier_is "$b" 1 "$NS_B" || die "$b: no carrier after both ends up"
+}
+
+# flood NS DST [PING ARGS...]: a background flood ping from NS, bounded in
+# count and time should a step hang; floods_stop (or the exit) ends it.
+FLOOD_PIDS=()
+flood()
+{
+	local ns=$1 dst=$2
+	shift 2
+	# Not through nsx: ip netns exec execs ping, so $! is ping's own pid.
+	ip netns exec "$ns" ping -q -f -c 1000000 -w 60 "$@" "$dst" >/dev/null 2>&1 &
+	bg_track $!
+	FLOOD_PIDS+=($!)
+}
+
+floods_running()
+{
+	local p
+	for p in "${FLOOD_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || { echo "flood ping $p already exited"; return 1; }
+	done
+}
+
+floods_stop()
+{
+	local p
+	for p in "${FLOOD_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	FLOOD_PIDS=()
+}
+
+# rmmod_clean: rmmod works and leaves no port in the initial netns, NS_A or NS_B.
+rmmod_clean()
+{
+	timeout 60 rmmod loopnic || { echo "rmmod failed"; return 1; }
+	! module_loaded || { echo "module still loaded"; return 1; }
+	[ -z "$(loopnic_ports)$(loopnic_ports "$NS_A")$(loopnic_ports "$NS_B")" ] ||
+		{ echo "ports left after rmmod"; return 1; }
 }
 
 # ping_ok NS DST COUNT [PING ARGS...]: all COUNT echo requests answered.

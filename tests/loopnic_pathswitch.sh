@@ -95,19 +95,7 @@ check "ring-path on refused while an end's MTU exceeds the ring path's" mtu_refu
 # Whole-port totals, as ip -s link shows them.
 declare -A last
 IPSTATS="RX_packets RX_dropped TX_packets TX_dropped"
-ipstats_pair()
-{
-	local -n arr=$1
-	local end dev ns s
-	# shellcheck disable=SC2034 # arr is a nameref
-	for end in A B; do
-		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
-		for s in $IPSTATS; do
-			arr[${end}_$s]=$(ipstat "$dev" "${s%%_*}" "${s#*_}" "$ns")
-		done
-	done
-}
-ipstats_pair last
+link_snap last "$IPSTATS"
 # shellcheck disable=SC2034 # read by balanced()
 declare -A first
 for k in "${!last[@]}"; do first[$k]=${last[$k]}; done
@@ -175,7 +163,7 @@ monotonic()
 {
 	local k rc=0
 	declare -A now
-	ipstats_pair now
+	link_snap now "$IPSTATS"
 	for k in "${!now[@]}"; do
 		is_ge "$k" "${last[$k]}" "${now[$k]}" || rc=1
 		last[$k]=${now[$k]}
@@ -385,7 +373,7 @@ balanced()
 {
 	local rc=0
 	declare -A now
-	ipstats_pair now
+	link_snap now "$IPSTATS"
 	is_eq "A TX dropped delta" 0 $((now[A_TX_dropped] - first[A_TX_dropped])) || rc=1
 	is_eq "B TX dropped delta" 0 $((now[B_TX_dropped] - first[B_TX_dropped])) || rc=1
 	is_eq "A RX dropped delta" 0 $((now[A_RX_dropped] - first[A_RX_dropped])) || rc=1

@@ -235,41 +235,24 @@ check "the same $N_OOB frames into 4096 RX buffers: all received, none missed" c
 
 must_load path=ring
 pair_netns $A $B
-FLOOD_PIDS=()
-ip netns exec "$NS_A" ping -q -f -c 1000000 -w 60 10.10.0.2 >/dev/null 2>&1 &
-bg_track $!
-FLOOD_PIDS+=($!)
-ip netns exec "$NS_B" ping -q -f -c 1000000 -w 60 -s 1400 fd00::1 >/dev/null 2>&1 &
-bg_track $!
-FLOOD_PIDS+=($!)
+flood "$NS_A" 10.10.0.2
+flood "$NS_B" fd00::1 -s 1400
 sleep 3
 
 flowing()
 {
-	local t0 t1 p
+	local t0 t1
 	t0=$(ethstat $A tx_packets "$NS_A") || return 1
 	sleep 1
 	t1=$(ethstat $A tx_packets "$NS_A") || return 1
 	echo "$A in 1 s: +$((t1 - t0)) tx"
-	for p in "${FLOOD_PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null || { echo "flood ping $p already exited"; return 1; }
-	done
+	floods_running || return 1
 	is_ge "$A tx in 1 s" 20 $((t1 - t0))
 }
 check "IPv4 and IPv6 floods both ways over the ring path" flowing
 
-rmmod_clean()
-{
-	timeout 60 rmmod loopnic || { echo "rmmod failed"; return 1; }
-	! module_loaded || { echo "module still loaded"; return 1; }
-	[ -z "$(loopnic_ports)$(loopnic_ports "$NS_A")$(loopnic_ports "$NS_B")" ] ||
-		{ echo "ports left after rmmod"; return 1; }
-}
 check "rmmod during the floods succeeds and removes all ports" rmmod_clean
-for p in "${FLOOD_PIDS[@]}"; do
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-done
+floods_stop
 
 must_load path=ring
 pair_netns $A $B

@@ -17,49 +17,17 @@ FLOOD_S=3
 ktap_plan 7
 require_module
 
-# flood NS DST [ARGS]: background flood ping, bounded in count and time in
-# case rmmod hangs; its pid goes to FLOOD_PIDS and to the exit cleanup.
-FLOOD_PIDS=()
-flood()
-{
-	local ns=$1 dst=$2
-	shift 2
-	ip netns exec "$ns" ping -q -f -c 1000000 -w 60 "$@" "$dst" >/dev/null 2>&1 &
-	bg_track $!
-	FLOOD_PIDS+=($!)
-}
-
 # Traffic is really flowing right now: loopnic0's counters move and every
 # flood is still running.
 flowing()
 {
-	local t0 t1 r0 r1 p
+	local t0 t1 r0 r1
 	t0=$(ethstat loopnic0 tx_packets "$NS_A") && r0=$(ethstat loopnic0 rx_packets "$NS_A") || return 1
 	sleep 1
 	t1=$(ethstat loopnic0 tx_packets "$NS_A") && r1=$(ethstat loopnic0 rx_packets "$NS_A") || return 1
 	echo "loopnic0 in 1 s: +$((t1 - t0)) tx, +$((r1 - r0)) rx"
-	for p in "${FLOOD_PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null || { echo "flood ping $p already exited"; return 1; }
-	done
+	floods_running || return 1
 	is_ge "loopnic0 tx in 1 s" 20 $((t1 - t0)) && is_ge "loopnic0 rx in 1 s" 20 $((r1 - r0))
-}
-
-rmmod_clean()
-{
-	timeout 60 rmmod loopnic || { echo "rmmod failed"; return 1; }
-	! module_loaded || { echo "module still loaded"; return 1; }
-	[ -z "$(loopnic_ports)$(loopnic_ports "$NS_A")$(loopnic_ports "$NS_B")" ] ||
-		{ echo "ports left after rmmod"; return 1; }
-}
-
-stop_floods()
-{
-	local p
-	for p in "${FLOOD_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	FLOOD_PIDS=()
 }
 
 flow_point()
@@ -78,7 +46,7 @@ pair_netns loopnic0 loopnic1
 flood "$NS_A" 10.10.0.2
 flow_point "IPv4 flood $NS_A -> $NS_B running"
 check "rmmod during the flood succeeds and removes all ports" rmmod_clean
-stop_floods
+floods_stop
 
 # Round 2: floods both ways at once, IPv4 and IPv6, large frames, with the
 # smallest queue (drops happen all the time).
@@ -88,7 +56,7 @@ flood "$NS_A" 10.10.0.2 -s 1400
 flood "$NS_B" fd00::1 -s 1400
 flow_point "IPv4 and IPv6 floods both ways running (backlog_len=1)"
 check "rmmod during both floods succeeds and removes all ports" rmmod_clean
-stop_floods
+floods_stop
 
 # Round 3: fragmented datagrams in flight (reassembly queues hold skbs
 # that came through the driver).
@@ -97,7 +65,7 @@ pair_netns loopnic0 loopnic1
 flood "$NS_A" 10.10.0.2 -s 8000
 flow_point "flood of fragmented 8000-byte pings running"
 check "rmmod during the fragmented flood succeeds and removes all ports" rmmod_clean
-stop_floods
+floods_stop
 
 # The module comes back and works after being pulled mid-traffic.
 must_load

@@ -121,11 +121,8 @@ check "ring, rx-checksumming on again: CHECKSUM_COMPLETE again" ring_back
 # fixed, so the ring path comes back with it on, and the device is told.
 toggled()
 {
-	local i pid rc=0
-	# Not through nsx: $! must be ping's own pid for the kill below.
-	ip netns exec "$NS_A" ping -q -f -w 30 10.10.0.2 >/dev/null 2>&1 &
-	pid=$!
-	bg_track $pid
+	local i rc=0
+	flood "$NS_A" 10.10.0.2
 	for ((i = 0; i < 10; i++)); do
 		nsx "$NS_B" ethtool -K $B rx off || rc=1
 		nsx "$NS_B" ethtool -K $B rx on || rc=1
@@ -133,8 +130,7 @@ toggled()
 	nsx "$NS_B" ethtool -K $B rx off || rc=1
 	nsx "$NS_B" ethtool --set-priv-flags $B ring-path off || rc=1
 	nsx "$NS_B" ethtool --set-priv-flags $B ring-path on || rc=1
-	kill $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	floods_stop
 	is_eq "ethtool -k $B after the switches" on "$(rxcsum_shown $B "$NS_B")" || rc=1
 	is_eq "LOOPNIC_REG_RX_CSUM after the switches" 1 "$(csum_reg $B "$NS_B")" || rc=1
 	dmesg_since_mark | grep -i "csum failure" && rc=1

@@ -19,24 +19,6 @@ FLAPS=4
 ktap_plan 13
 require_module
 
-# flood NS DST: a background flood ping, bounded in time should a step hang.
-FLOODS=()
-flood()
-{
-	ip netns exec "$1" ping -q -f -w 60 "$2" >/dev/null 2>&1 &
-	bg_track $!
-	FLOODS+=($!)
-}
-floods_stop()
-{
-	local pid
-	for pid in "${FLOODS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	FLOODS=()
-}
-
 both_carriers()
 {
 	carrier_is $A 1 "$NS_A" && carrier_is $B 1 "$NS_B"
@@ -121,5 +103,5 @@ for path in backlog ring; do
 	ns_del "$NS_B"
 	check "$path: $B's netns deleted under a flood: both ports removed" wait_for 20 ports_gone
 	floods_stop
-	check "$path: rmmod after that is clean" unload_module
+	check "$path: rmmod after that is clean" rmmod_clean
 done
