@@ -600,6 +600,16 @@ wait_quiet()
 
 # ---- traffic -----------------------------------------------------------
 
+# quiet_neigh DEVA DEVB: static ARP entries both ways, so that no ARP
+# crosses the pair. Needed again after a link goes down: that flushes
+# even the permanent entries, and the dynamic ones that replace them send
+# probes at times of their own.
+quiet_neigh()
+{
+	ip -n "$NS_A" neigh replace 10.10.0.2 lladdr "$(mac_of "$2" "$NS_B")" dev "$1" nud permanent &&
+		ip -n "$NS_B" neigh replace 10.10.0.1 lladdr "$(mac_of "$1" "$NS_A")" dev "$2" nud permanent
+}
+
 # pair_netns DEVA DEVB [quiet]: move DEVA into a new netns NS_A (10.10.0.1/24,
 # fd00::1/64) and DEVB into NS_B (.2, ::2), bring both up, wait for carrier.
 # "quiet" = exact-counting mode: IPv6 disabled on both before link-up and
@@ -620,8 +630,7 @@ pair_netns()
 	must ip -n "$NS_A" addr add 10.10.0.1/24 dev "$a"
 	must ip -n "$NS_B" addr add 10.10.0.2/24 dev "$b"
 	if [ "$mode" = quiet ]; then
-		must ip -n "$NS_A" neigh add 10.10.0.2 lladdr "$(mac_of "$b" "$NS_B")" dev "$a" nud permanent
-		must ip -n "$NS_B" neigh add 10.10.0.1 lladdr "$(mac_of "$a" "$NS_A")" dev "$b" nud permanent
+		must quiet_neigh "$a" "$b"
 	else
 		must ip -n "$NS_A" addr add fd00::1/64 dev "$a" nodad
 		must ip -n "$NS_B" addr add fd00::2/64 dev "$b" nodad

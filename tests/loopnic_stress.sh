@@ -35,6 +35,8 @@ flaps()
 		ipn "$ns" link set "$dev" up || return 1
 		wait_for 10 both_carriers || { echo "flap $i ($dev): no carrier"; return 1; }
 	done
+	# Quiet again for the count: no ARP probe may cross after it.
+	quiet_neigh $A $B
 }
 
 # reconfig: live channel, ring and moderation changes on both ends.
