@@ -336,7 +336,7 @@ static inline void loopnic_count_irq(struct loopnic_port *port,
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
 }
 
-/* One frame of @len bytes: bumps @packets and the bytes counter after it. */
+/* @n frames of @bytes in all: bumps @packets and the bytes counter after it. */
 static inline void loopnic_count_frames(struct loopnic_port *port,
 					enum loopnic_counter packets,
 					unsigned int n, u64 bytes)

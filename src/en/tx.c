@@ -48,11 +48,6 @@ static void loopnic_tx_buf_unmap(struct loopnic_channel *ch,
 }
 
 /*
- * After the device stopped: frames it never completed were not sent. They
- * were counted as transmitted when queued, so count them as dropped too.
- * Returns how many.
- */
-/*
  * With NAPI off and the device's engine stopped: the frames it completed
  * were sent, and count as sent, whether a poll came for them or not.
  * Called with BH disabled; returns the WQEs completed.
@@ -66,6 +61,10 @@ u32 loopnic_sq_complete_sent(struct loopnic_channel *ch)
 	return ch->sq.cc - cc;
 }
 
+/*
+ * After the device stopped and loopnic_sq_complete_sent(): frames it never
+ * completed were not sent, and count as dropped only. Returns how many.
+ */
 unsigned int loopnic_sq_drop_all(struct loopnic_channel *ch)
 {
 	struct loopnic_sq *sq = &ch->sq;
