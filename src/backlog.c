@@ -95,8 +95,10 @@ void loopnic_backlog_free(struct loopnic_port *port)
 	if (!port->backlog)
 		return;
 
+	/* One grace period for all of them: ports go away 64 at a time. */
 	for_each_possible_cpu(cpu)
-		netif_napi_del(&per_cpu_ptr(port->backlog, cpu)->napi);
+		__netif_napi_del(&per_cpu_ptr(port->backlog, cpu)->napi);
+	synchronize_net();
 	free_percpu(port->backlog);
 	port->backlog = NULL;
 }

@@ -130,8 +130,12 @@ void loopnic_hw_destroy(struct loopnic_hw *hw)
 		RCU_INIT_POINTER(peer->peer, NULL);
 	RCU_INIT_POINTER(hw->peer, NULL);
 	mutex_unlock(&loopnic_hw_cable_lock);
-	/* The peer's engine reaches us under RCU only. */
-	synchronize_rcu();
+	/*
+	 * The peer's engine reaches us under RCU only. Without a peer, no
+	 * engine can: the peer's destroy already cut both ends and waited.
+	 */
+	if (peer)
+		synchronize_rcu();
 
 	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
 		loopnic_hw_ch_disable(&hw->ch[i]);
