@@ -7,7 +7,7 @@
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
 
-.PHONY: all modules clean check check-debug demo setup lint bench trace help
+.PHONY: all modules clean check check-debug soak demo setup lint bench trace help
 
 all: modules
 
@@ -39,6 +39,10 @@ check-debug:
 bench:
 	scripts/bench.sh
 
+# CYCLES=... load/unload cycles of 32 pairs (default 1000, ~1 h); KVER=...
+soak:
+	scripts/soak.sh $(if $(KVER),-k $(KVER)) $(if $(CYCLES),-n $(CYCLES))
+
 # KVER=... for another kernel than the newest; results in build/trace/KVER/
 trace:
 	scripts/trace.sh $(if $(KVER),-k $(KVER))
@@ -48,6 +52,7 @@ help:
 	@echo "make check       install, build for every kernel, run the suite in a VM"
 	@echo "make demo        boot a VM, ping across a pair, show counters and RTTs"
 	@echo "make check-debug the suite on a KASAN/lockdep/kmemleak kernel (built once)"
+	@echo "make soak        1000 load/unload cycles of 32 pairs in a VM (CYCLES=, KVER=)"
 	@echo "make lint        checkpatch --strict, sparse and W=1 on every kernel"
 	@echo "make bench       boot a VM, compare lo, veth and loopnic (ping, TCP, UDP)"
 	@echo "make trace       boot a VM, trace one ping's kernel call path over lo and loopnic"

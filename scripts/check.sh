@@ -7,11 +7,14 @@
 # booted with that kernel.
 #
 # Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-T SECONDS]
+#                         [-e NAME=VALUE]...
 #   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh,
 #               plus the debug kernel of scripts/debug-kernel.sh if cached)
 #   -t PATTERN  only tests whose name contains PATTERN (repeatable)
 #   -T SECONDS  timeout per test in the guest (default 120; 4 times that
 #               on the debug kernel, whose KASAN and lockdep slow TCG down)
+#   -e NAME=VALUE  in the tests' environment (repeatable), e.g.
+#               LOOPNIC_RELOADS for loopnic_pairs32.sh
 #
 # Counting: every selected test on every kernel is one result. A kernel
 # whose module does not build counts all its tests as failed; a build that
@@ -40,16 +43,21 @@ patterns=()
 smoke=(ping)
 smoke_kver=''
 test_timeout=''
+test_env=()
 usage()
 {
 	sed -n 's/^# \{0,1\}//; /^Usage:/,/^$/p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
-while getopts "k:t:T:h" opt; do
+while getopts "k:t:T:e:h" opt; do
 	case $opt in
 	k) kvers+=("$OPTARG") ;;
 	t) patterns+=("$OPTARG") ;;
 	T) test_timeout=$OPTARG ;;
+	e)
+		[[ $OPTARG =~ ^[A-Z_][A-Z0-9_]*= ]] || usage
+		test_env+=(-e "$OPTARG")
+		;;
 	*) usage ;;
 	esac
 done
@@ -202,6 +210,7 @@ for kver in "${kvers[@]}"; do
 	vm_timeout=$((ntests * tmo + 300))
 	vm_env=(-e "LOOPNIC_KO=$top/$bdir/loopnic.ko" -e "LOOPNIC_TEST_TIMEOUT=$tmo")
 	[ -z "$ksft" ] || vm_env+=(-e "KSFT_DIR=$ksft")
+	vm_env+=("${test_env[@]}")
 	scripts/vm.sh -k "$kver" -t "$vm_timeout" -o "$out" "${vm_env[@]}" -- "$guest_cmd" 2>&1 |
 		tee "$bdir/vm.log"
 	vrc=${PIPESTATUS[0]}
