@@ -32,7 +32,7 @@ COUNT=5
 BUFS=3
 RING=64
 FIT=$((RING / BUFS))
-N=40 PORT=9000 IDLE=3
+N=40 PORT=9000 IDLE=8
 
 STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
 rx_out_of_buffer rx_discards_phy tx_discards_phy rx0_packets rx0_bytes
