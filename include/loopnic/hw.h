@@ -36,21 +36,43 @@
 
 /*
  * TX work queue element: one buffer of a frame. A frame is described by
- * consecutive WQEs; the last carries LOOPNIC_TX_F_EOP. Checksum offload is
- * requested in the first WQE of a frame: the device sums from csum_start to
- * the end of the frame and stores the folded result at csum_start +
- * csum_offset (offsets from the start of the frame).
+ * consecutive WQEs; the last carries LOOPNIC_TX_F_EOP. Offloads are
+ * requested in the first WQE of a frame, with offsets from the start of
+ * the frame:
+ *  - LOOPNIC_TX_F_CSUM: the device sums from csum_start to the end of the
+ *    frame and stores the folded result at csum_start + csum_offset.
+ *  - LOOPNIC_TX_F_LSO (large send): the frame is an Ethernet + IPv4 or
+ *    IPv6 (no extension headers) + TCP header, csum_start the TCP
+ *    header's offset, then up to LOOPNIC_HW_MAX_LSO bytes in all. The
+ *    device cuts the payload into segments of mss bytes (the last may be
+ *    shorter), each sent as a frame of its own behind a copy of the
+ *    headers: IPv4 total length, ID (+1 a segment) and header checksum,
+ *    or IPv6 payload length, TCP sequence number and checksum are its
+ *    own; FIN and PSH stay on the last segment only, CWR on the first
+ *    only. A segment longer than LOOPNIC_HW_MAX_FRAME, or headers the
+ *    device does not parse, fail the frame (LOOPNIC_CQE_F_ERR) before any
+ *    segment is sent.
+ * A frame without LSO is at most LOOPNIC_HW_MAX_FRAME bytes long.
  */
 struct loopnic_tx_wqe {
 	__le64 addr;
 	__le16 len;
 	__le16 flags;
 	__le16 csum_start;
-	__le16 csum_offset;
+	union {
+		__le16 csum_offset;	/* LOOPNIC_TX_F_CSUM */
+		__le16 mss;		/* LOOPNIC_TX_F_LSO */
+	};
 };
 
 #define LOOPNIC_TX_F_EOP		BIT(0)
 #define LOOPNIC_TX_F_CSUM		BIT(1)
+#define LOOPNIC_TX_F_LSO		BIT(2)
+
+/* The longest LSO frame, headers included (the stack's legacy GSO limit). */
+#define LOOPNIC_HW_MAX_LSO		65536
+/* Ethernet, IPv4 with options, TCP with options: the most headers LSO copies. */
+#define LOOPNIC_HW_LSO_MAX_HDR		(ETH_HLEN + 60 + 60)
 
 /*
  * RX work queue element: one posted receive buffer. A frame longer than the
@@ -75,17 +97,17 @@ struct loopnic_rx_wqe {
  * wqe_counter is the low 16 bits of the counter of the WQE completed (for TX,
  * the frame's EOP WQE).
  *
- * TX: one CQE per frame, byte_cnt the frame length. RX: one CQE per
- * buffer, byte_cnt the bytes in that buffer; every CQE of a frame but the
- * last has LOOPNIC_CQE_F_MORE, so the frame is the buffers up to and
- * including the first CQE without it, and its length the sum of their
- * byte_cnt. Each CQE of a frame carries the frame's RSS hash and type, and
- * with LOOPNIC_CQE_F_CSUM its checksum: the 16-bit ones' complement sum
- * of every byte after the 14-byte Ethernet header (VLAN tags and padding
- * included), not complemented, in the byte order of the frame - what the
- * stack takes as CHECKSUM_COMPLETE. The CQEs of a frame are written in order and without
- * CQEs of other frames between them, but the driver may see the first ones
- * before the last.
+ * TX: one CQE per frame, byte_cnt the frame length (for LSO, the sum of its
+ * segments' lengths). RX: one CQE per buffer, byte_cnt the bytes in that
+ * buffer; every CQE of a frame but the last has LOOPNIC_CQE_F_MORE, so the
+ * frame is the buffers up to and including the first CQE without it, and its
+ * length the sum of their byte_cnt. Each CQE of a frame carries the frame's
+ * RSS hash and type, and with LOOPNIC_CQE_F_CSUM its checksum: the 16-bit
+ * ones' complement sum of every byte after the 14-byte Ethernet header (VLAN
+ * tags and padding included), not complemented, in the byte order of the
+ * frame: what the stack takes as CHECKSUM_COMPLETE. The CQEs of a frame are
+ * written in order and without CQEs of other frames between them, but the
+ * driver may see the first ones before the last.
  */
 struct loopnic_cqe {
 	__le32 byte_cnt;

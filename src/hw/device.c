@@ -98,6 +98,8 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	 */
 	loopnic_hw_line_cancel(ch);
 	cancel_work_sync(&ch->tx_work);
+	/* The frame a held LSO segment was part of is gone with the SQ. */
+	ch->lso_seg = 0;
 
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
 	spin_lock(&ch->rx_lock);

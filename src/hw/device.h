@@ -51,11 +51,13 @@ struct loopnic_hw_cq_mod {
 struct loopnic_hw_fault_ch {
 	/*
 	 * The faults (bit f: enum loopnic_hw_fault) decided for the frame at
-	 * SQ counter dec_ctr: a frame the wire held is gathered and sent
-	 * again, and must neither be counted twice nor draw anew.
+	 * SQ counter dec_ctr (its LSO segment dec_seg): a frame the wire held
+	 * is gathered and sent again, and must neither be counted twice nor
+	 * draw anew.
 	 */
 	bool dec_valid;
 	u32 dec_ctr;
+	u32 dec_seg;
 	unsigned long dec;
 	/* REORDER: the frame held back (held_len 0: none), and until when. */
 	u32 held_len;
@@ -114,7 +116,14 @@ struct loopnic_hw_ch {
 	struct hrtimer line_timer;
 	bool line_waiting;
 
-	/* TX engine scratch: the frame being gathered. */
+	/*
+	 * LSO (lso.c), engine only: the next segment of the head frame to
+	 * send, when the wire held one; the head frame's headers.
+	 */
+	u32 lso_seg;
+	u8 lso_hdr[LOOPNIC_HW_LSO_MAX_HDR];
+
+	/* TX engine scratch: the frame (or LSO segment) being gathered. */
 	u8 frame[LOOPNIC_HW_MAX_FRAME];
 };
 
@@ -167,6 +176,18 @@ void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
 
 /* engine.c */
 void loopnic_hw_engine_work(struct work_struct *work);
+/* The frame at the head of an SQ, as its WQEs describe it. */
+struct loopnic_hw_tx_frame {
+	u32 n;
+	u32 len;
+	u16 flags;
+	u16 csum_start;
+	/* The MSS with LOOPNIC_TX_F_LSO. */
+	u16 csum_offset;
+};
+
+void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
+			u32 off, u32 len, u8 *dst);
 /* What an RX CQE says about the frame besides its buffers. */
 struct loopnic_hw_rx_info {
 	u32 hash;
@@ -230,11 +251,16 @@ void loopnic_hw_line_cancel(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_ch_init(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_tick(struct loopnic_hw_ch *ch, unsigned long *rx_chs);
-enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
-					   u32 len, unsigned long *rx_chs,
-					   u64 *resume);
+enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
+					   u8 *frame, u32 len,
+					   unsigned long *rx_chs, u64 *resume);
 bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
+/* lso.c */
+bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
+			 u32 *lenp, unsigned long *rx_chs, u64 *resume,
+			 enum loopnic_hw_wire *ret);
+
 /* health.c */
 void loopnic_hw_fault_inject(struct loopnic_hw *hw, u64 val);
 void loopnic_hw_sq_cmd(struct loopnic_hw_ch *ch, u64 cmd);

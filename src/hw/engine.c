@@ -2,8 +2,9 @@
 /*
  * loopnic device model: the TX DMA engine. A doorbell only queues it; it
  * then fetches WQEs up to the producer counter, gathers each frame from the
- * buffers the WQEs point at, applies checksum offload, puts the frame on the
- * wire and writes one TX CQE per frame.
+ * buffers the WQEs point at, applies checksum offload (or cuts an LSO frame
+ * into segments, lso.c), puts the frame on the wire and writes one TX CQE
+ * per frame.
  */
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
@@ -55,50 +56,73 @@ static bool loopnic_hw_tx_csum(u8 *frame, u32 len, u32 start, u32 off)
 }
 
 /*
- * Gather the frame starting at the SQ consumer counter into ch->frame.
- * Returns the number of WQEs it spans, 0 if its EOP WQE is not posted yet.
+ * Describe the frame starting at the SQ consumer counter: the number of
+ * WQEs it spans (0 if its EOP WQE is not posted yet), its length and the
+ * offloads its first WQE asks for.
  */
-static u32 loopnic_hw_tx_gather(struct loopnic_hw_ch *ch, u32 pc, u32 *lenp,
-				bool *errp)
+static u32 loopnic_hw_tx_fetch(struct loopnic_hw_ch *ch, u32 pc,
+			       struct loopnic_hw_tx_frame *f)
 {
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
 	struct loopnic_tx_wqe *first = loopnic_hw_sq_wqe(sq, sq->ctr);
-	struct loopnic_hw *hw = ch->hw;
-	u32 n, i, len = 0;
-	bool err = false;
-	u16 flags;
+	struct loopnic_tx_wqe *wqe;
+	u32 n, len = 0;
 
 	for (n = 1; ; n++) {
 		if (sq->ctr + n - 1 == pc)
 			return 0;
-		flags = le16_to_cpu(loopnic_hw_sq_wqe(sq, sq->ctr + n - 1)->flags);
-		if (flags & LOOPNIC_TX_F_EOP)
+		wqe = loopnic_hw_sq_wqe(sq, sq->ctr + n - 1);
+		len += le16_to_cpu(wqe->len);
+		if (le16_to_cpu(wqe->flags) & LOOPNIC_TX_F_EOP)
 			break;
 	}
-
-	for (i = 0; i < n; i++) {
-		struct loopnic_tx_wqe *wqe = loopnic_hw_sq_wqe(sq, sq->ctr + i);
-		u32 seg = le16_to_cpu(wqe->len);
-
-		if (len + seg > LOOPNIC_HW_MAX_FRAME) {
-			err = true;
-			break;
-		}
-		memcpy(ch->frame + len, loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), seg);
-		len += seg;
-	}
-
-	flags = le16_to_cpu(first->flags);
-	if (!err && (flags & LOOPNIC_TX_F_CSUM))
-		err = !loopnic_hw_tx_csum(ch->frame, len,
-					  le16_to_cpu(first->csum_start),
-					  le16_to_cpu(first->csum_offset));
-	if (!err && len < ETH_HLEN)
-		err = true;
-
-	*lenp = len;
-	*errp = err;
+	f->n = n;
+	f->len = len;
+	f->flags = le16_to_cpu(first->flags);
+	f->csum_start = le16_to_cpu(first->csum_start);
+	/* csum_offset, or mss for LSO: one field. */
+	f->csum_offset = le16_to_cpu(first->csum_offset);
 	return n;
+}
+
+/*
+ * DMA-read @len bytes from offset @off of the head frame @f into @dst: the
+ * device reads what it needs of the buffers, as often as it needs it.
+ */
+void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
+			u32 off, u32 len, u8 *dst)
+{
+	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+	u32 i;
+
+	for (i = 0; i < f->n && len; i++) {
+		struct loopnic_tx_wqe *wqe = loopnic_hw_sq_wqe(sq, sq->ctr + i);
+		u32 seg = le16_to_cpu(wqe->len), take;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		take = min(seg - off, len);
+		memcpy(dst, (u8 *)loopnic_hw_dma_va(ch->hw, le64_to_cpu(wqe->addr)) + off,
+		       take);
+		dst += take;
+		len -= take;
+		off = 0;
+	}
+}
+
+/* A frame without LSO: gather it into ch->frame, apply checksum offload. */
+static bool loopnic_hw_tx_gather(struct loopnic_hw_ch *ch,
+				 const struct loopnic_hw_tx_frame *f)
+{
+	if (f->len > LOOPNIC_HW_MAX_FRAME || f->len < ETH_HLEN)
+		return false;
+	loopnic_hw_tx_read(ch, f, 0, f->len, ch->frame);
+	if (f->flags & LOOPNIC_TX_F_CSUM)
+		return loopnic_hw_tx_csum(ch->frame, f->len, f->csum_start,
+					  f->csum_offset);
+	return true;
 }
 
 void loopnic_hw_engine_work(struct work_struct *work)
@@ -129,22 +153,30 @@ void loopnic_hw_engine_work(struct work_struct *work)
 
 	while (sq->ctr != pc && done < LOOPNIC_HW_TX_BATCH) {
 		enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
-		bool err = false;
-		u32 n, len = 0;
+		struct loopnic_hw_tx_frame f;
+		u32 len = 0;
+		bool err;
 		u64 resume;
 
-		n = loopnic_hw_tx_gather(ch, pc, &len, &err);
-		if (!n)
+		if (!loopnic_hw_tx_fetch(ch, pc, &f))
 			break;
 		trace_loopnic_hw_wqe_fetch(&ch->hw->pdev->dev, ch->idx, LOOPNIC_Q_SQ,
-					   sq->ctr, n, len);
+					   sq->ctr, f.n, f.len);
 		/*
 		 * Held: releasing the hold, or the peer's RQ doorbell after
 		 * PAUSE, requeues us, and we gather it again. A busy line
-		 * (LOOPNIC_REG_SPEED) does so through our timer.
+		 * (LOOPNIC_REG_SPEED) does so through our timer. An LSO frame
+		 * goes on from the segment that was held.
 		 */
-		if (!err)
-			ret = loopnic_hw_fault_xmit(ch, ch->frame, len, &rx_chs, &resume);
+		if (f.flags & LOOPNIC_TX_F_LSO) {
+			err = !loopnic_hw_lso_xmit(ch, &f, &len, &rx_chs, &resume, &ret);
+		} else {
+			err = !loopnic_hw_tx_gather(ch, &f);
+			len = f.len;
+			if (!err)
+				ret = loopnic_hw_fault_xmit(ch, 0, ch->frame, len,
+							    &rx_chs, &resume);
+		}
 		if (ret == LOOPNIC_WIRE_HELD) {
 			held = true;
 			break;
@@ -160,7 +192,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 			break;
 		}
 		ch->line_waiting = false;
-		sq->ctr += n;
+		sq->ctr += f.n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
 				     err ? LOOPNIC_CQE_F_ERR : 0, NULL);
 		done++;

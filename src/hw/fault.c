@@ -161,13 +161,14 @@ static void loopnic_hw_fault_delay(struct loopnic_hw_ch *ch, unsigned long *rx_c
 }
 
 /*
- * loopnic_hw_wire_xmit() through the faults set on the sending device.
- * LOOPNIC_WIRE_HELD keeps the decisions for when the engine sends the
- * same frame again.
+ * loopnic_hw_wire_xmit() through the faults set on the sending device,
+ * for the frame at the head of the SQ or its LSO segment @seg (0 without
+ * LSO): each segment draws its own. LOOPNIC_WIRE_HELD keeps the decisions
+ * for when the engine sends the same frame again.
  */
-enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
-					   u32 len, unsigned long *rx_chs,
-					   u64 *resume)
+enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
+					   u8 *frame, u32 len,
+					   unsigned long *rx_chs, u64 *resume)
 {
 	struct loopnic_hw_fault_ch *fc = &ch->fault;
 	u32 ctr = ch->q[LOOPNIC_Q_SQ].ctr;
@@ -180,7 +181,7 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
 	if (!loopnic_hw_fault_any(hw) && !fc->held_len)
 		return loopnic_hw_wire_xmit(ch, frame, len, rx_chs, resume);
 
-	if (fc->dec_valid && fc->dec_ctr == ctr) {
+	if (fc->dec_valid && fc->dec_ctr == ctr && fc->dec_seg == seg) {
 		dec = fc->dec;
 	} else {
 		dec = loopnic_hw_fault_decide(hw, frame, len);
@@ -189,6 +190,7 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u8 *frame,
 			dec &= ~BIT(LOOPNIC_FAULT_REORDER);
 		fc->dec = dec;
 		fc->dec_ctr = ctr;
+		fc->dec_seg = seg;
 		fc->dec_valid = true;
 		if (dec & BIT(LOOPNIC_FAULT_DROP))
 			atomic64_inc(&hw->fault_hits[LOOPNIC_FAULT_DROP]);

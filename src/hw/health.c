@@ -82,10 +82,12 @@ static void loopnic_hw_sq_reset(struct loopnic_hw_ch *ch)
 	sq->ctr = 0;
 	/*
 	 * Engine-only state of the frame that was at the head, which is
-	 * gone: fault injection's decisions for it, its wait for the line.
+	 * gone: fault injection's decisions for it, its wait for the line,
+	 * the LSO segment it had got to.
 	 */
 	ch->fault.dec_valid = false;
 	ch->line_waiting = false;
+	ch->lso_seg = 0;
 	WRITE_ONCE(ch->sq_stalled, false);
 	WRITE_ONCE(ch->sq_held, false);
 	/* The engine's next run sees the counters above: queue_work() orders them. */
