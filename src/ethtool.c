@@ -37,6 +37,8 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_FAULT_SQ_STALL]	= "fault_sq_stall",
 	[LOOPNIC_FAULT_LOST_IRQ]	= "fault_lost_irq",
 	[LOOPNIC_TX_SHAPED]		= "tx_shaped",
+	[LOOPNIC_TX_TSO_PACKETS]	= "tx_tso_packets",
+	[LOOPNIC_TX_TSO_BYTES]		= "tx_tso_bytes",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -76,7 +78,7 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_FAULT_RX_ALLOC, LOOPNIC_FAULT_TX_DMA_MAP,
 	LOOPNIC_TX_TIMEOUT, LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
 	LOOPNIC_TX_RECOVER, LOOPNIC_FAULT_SQ_STALL, LOOPNIC_FAULT_LOST_IRQ,
-	LOOPNIC_TX_SHAPED,
+	LOOPNIC_TX_SHAPED, LOOPNIC_TX_TSO_PACKETS, LOOPNIC_TX_TSO_BYTES,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {

@@ -92,6 +92,9 @@ enum loopnic_counter {
 	 * (LOOPNIC_REG_TX_SHAPED): an SQ stopped on a frame.
 	 */
 	LOOPNIC_TX_SHAPED,
+	/* Ring path: GSO skbs the device segmented (LSO), and their payload. */
+	LOOPNIC_TX_TSO_PACKETS,
+	LOOPNIC_TX_TSO_BYTES,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
@@ -308,6 +311,9 @@ void loopnic_en_tx_timeout(struct net_device *dev, unsigned int txqueue);
 void loopnic_en_health_debugfs(struct loopnic_port *port, struct dentry *dir);
 /* en/tx.c */
 netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev);
+netdev_features_t loopnic_en_features_check(struct sk_buff *skb,
+					    struct net_device *dev,
+					    netdev_features_t features);
 
 /* stats.c */
 void loopnic_stats_read(struct loopnic_port *port, u64 *out);

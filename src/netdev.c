@@ -4,6 +4,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/hrtimer.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -19,12 +20,13 @@
 			  NETIF_F_RXCSUM | NETIF_F_SCTP_CRC | NETIF_F_HIGHDMA | \
 			  NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
 /*
- * The emulated NIC gathers and checksums a frame but does not segment it
- * (no TSO): the stack segments in software before xmit. It hashes received
- * frames for RSS and hands the hash over (NETIF_F_RXHASH), and their sum
- * (NETIF_F_RXCSUM, CHECKSUM_COMPLETE).
+ * The emulated NIC gathers and checksums a frame, and segments TCP (LSO:
+ * TSO and TSO6; the stack segments the rest in software before xmit). It
+ * hashes received frames for RSS and hands the hash over (NETIF_F_RXHASH),
+ * and their sum (NETIF_F_RXCSUM, CHECKSUM_COMPLETE).
  */
 #define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			       NETIF_F_TSO | NETIF_F_TSO6 | \
 			       NETIF_F_RXHASH | NETIF_F_RXCSUM)
 
 /* Every offload either path may claim; the rest of dev->features is the core's. */
@@ -570,12 +572,25 @@ static int loopnic_get_iflink(const struct net_device *dev)
 	return iflink;
 }
 
+static netdev_features_t loopnic_features_check(struct sk_buff *skb,
+						struct net_device *dev,
+						netdev_features_t features)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+
+	/* The backlog path hands any skb over whole, as lo does. */
+	if (READ_ONCE(port->path) == LOOPNIC_PATH_RING)
+		return loopnic_en_features_check(skb, dev, features);
+	return vlan_features_check(skb, features);
+}
+
 static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_init		= loopnic_init,
 	.ndo_uninit		= loopnic_uninit,
 	.ndo_open		= loopnic_open,
 	.ndo_stop		= loopnic_stop,
 	.ndo_start_xmit		= loopnic_start_xmit,
+	.ndo_features_check	= loopnic_features_check,
 	.ndo_tx_timeout		= loopnic_en_tx_timeout,
 	.ndo_get_stats64	= loopnic_get_stats64,
 	.ndo_set_features	= loopnic_set_features,

@@ -56,9 +56,13 @@ struct loopnic_tx_buf {
 	dma_addr_t addr;
 	u32 len;
 	u8 map;
-	/* On a frame's last entry only: the skb and its length for BQL. */
+	/*
+	 * On a frame's last entry only: the skb, the bytes it takes on the
+	 * wire (for BQL) and the frames it makes there (LSO segments).
+	 */
 	struct sk_buff *skb;
 	u32 bytes;
+	u16 packets;
 };
 
 struct loopnic_cq {

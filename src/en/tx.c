@@ -3,10 +3,14 @@
  * loopnic ring path: transmit, after mlx5e_xmit() and mlx5e_poll_tx_cq().
  * Each skb becomes one WQE for its head and one per fragment, all DMA
  * mapped; the last WQE carries EOP and the device answers with one CQE.
+ * A TCP GSO skb goes whole, with LSO: the device cuts it into segments.
  */
 #include <linux/dma-mapping.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 
 #include "en.h"
 
@@ -77,7 +81,7 @@ unsigned int loopnic_sq_drop_all(struct loopnic_channel *ch)
 		if (buf->skb) {
 			dev_kfree_skb_any(buf->skb);
 			buf->skb = NULL;
-			lost++;
+			lost += buf->packets;
 		}
 	}
 	if (lost) {
@@ -143,6 +147,42 @@ static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
 	buf->skb = NULL;
 }
 
+/*
+ * A GSO skb the device can segment (hw.h, LOOPNIC_TX_F_LSO): plain TCP
+ * right behind IPv4 or IPv6 behind an untagged Ethernet header. A fixed
+ * IPv4 ID reaches us only with tx-tcp-mangleid-segmentation on, which
+ * lets the device count it up as it does.
+ */
+static bool loopnic_tx_lso_ok(const struct sk_buff *skb)
+{
+	unsigned int type = skb_shinfo(skb)->gso_type;
+
+	if (type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_TCP_FIXEDID) ||
+	    skb_network_offset(skb) != ETH_HLEN ||
+	    skb_tcp_all_headers(skb) > LOOPNIC_HW_LSO_MAX_HDR)
+		return false;
+	if (type & SKB_GSO_TCPV6)
+		return ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+	return true;
+}
+
+/*
+ * ndo_features_check on the ring path: the rest the core segments itself.
+ * A VLAN tag still out of band here goes into the frame before xmit (the
+ * MAC does not insert tags), where the device's parser would not see past
+ * it.
+ */
+netdev_features_t loopnic_en_features_check(struct sk_buff *skb,
+					    struct net_device *dev,
+					    netdev_features_t features)
+{
+	features = vlan_features_check(skb, features);
+	if (skb_is_gso(skb) &&
+	    (skb_vlan_tag_present(skb) || !loopnic_tx_lso_ok(skb)))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
 /* What dma_map_*() returns when it fails (debugfs faults/tx_dma_map). */
 static dma_addr_t loopnic_tx_map_fault(struct loopnic_port *port)
 {
@@ -158,6 +198,8 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	u32 n = nr_frags + 1, bytes = skb->len, i;
 	struct loopnic_tx_wqe *first, *last;
 	u16 qm = skb_get_queue_mapping(skb);
+	u32 max_len = LOOPNIC_HW_MAX_FRAME;
+	u16 packets = 1;
 	struct loopnic_channel *ch;
 	struct loopnic_sq *sq;
 	dma_addr_t addr;
@@ -176,8 +218,26 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	ch = chs->c[qm];
 	sq = &ch->sq;
 
-	/* The stack keeps to the MTU; anything else is a frame the MAC cannot carry. */
-	if (unlikely(skb->len > LOOPNIC_HW_MAX_FRAME || skb->len < ETH_HLEN))
+	if (skb_is_gso(skb)) {
+		u32 hdr_len = skb_tcp_all_headers(skb);
+
+		packets = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+		/* Only one validated for the backlog path, before a path switch. */
+		if (unlikely(!loopnic_tx_lso_ok(skb)))
+			goto drop;
+		/* Every segment carries the headers on the wire. */
+		bytes += (packets - 1) * hdr_len;
+		max_len = LOOPNIC_HW_MAX_LSO;
+		flags |= LOOPNIC_TX_F_LSO;
+	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		flags |= LOOPNIC_TX_F_CSUM;
+	}
+	/*
+	 * The stack keeps to the MTU (to the LSO limit): anything else is a
+	 * frame the MAC cannot carry, as is a buffer a WQE cannot describe.
+	 */
+	if (unlikely(skb->len > max_len || skb->len < ETH_HLEN ||
+		     skb_headlen(skb) > U16_MAX))
 		goto drop;
 	if (unlikely(loopnic_sq_room(sq) < n)) {
 		/* The queue stops while there is room for a full frame: a bug. */
@@ -185,9 +245,6 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
 		return NETDEV_TX_BUSY;
 	}
-
-	if (skb->ip_summed == CHECKSUM_PARTIAL)
-		flags |= LOOPNIC_TX_F_CSUM;
 
 	/*
 	 * An injected mapping failure hits the frame's last buffer, so that
@@ -207,6 +264,8 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 		u32 len = skb_frag_size(frag);
 
+		if (unlikely(len > U16_MAX))
+			goto unmap;
 		if (unlikely(map_fault && i == nr_frags - 1))
 			addr = loopnic_tx_map_fault(port);
 		else
@@ -217,7 +276,12 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	first = &sq->wqe[sq->pc & sq->mask];
-	if (flags & LOOPNIC_TX_F_CSUM) {
+	if (flags & LOOPNIC_TX_F_LSO) {
+		first->csum_start = cpu_to_le16(skb_transport_offset(skb));
+		first->mss = cpu_to_le16(skb_shinfo(skb)->gso_size);
+		loopnic_count_frames(port, LOOPNIC_TX_TSO_PACKETS, 1,
+				     skb->len - skb_tcp_all_headers(skb));
+	} else if (flags & LOOPNIC_TX_F_CSUM) {
 		first->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
 		first->csum_offset = cpu_to_le16(skb->csum_offset);
 	}
@@ -225,6 +289,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	last->flags |= cpu_to_le16(LOOPNIC_TX_F_EOP);
 	sq->buf[(sq->pc + n - 1) & sq->mask].skb = skb;
 	sq->buf[(sq->pc + n - 1) & sq->mask].bytes = bytes;
+	sq->buf[(sq->pc + n - 1) & sq->mask].packets = packets;
 
 	skb_tx_timestamp(skb);
 	WRITE_ONCE(sq->pc, sq->pc + n);
@@ -248,7 +313,7 @@ unmap:
 		loopnic_tx_buf_unmap(ch, &sq->buf[(sq->pc + i + 1) & sq->mask]);
 	loopnic_tx_buf_unmap(ch, &sq->buf[sq->pc & sq->mask]);
 drop:
-	loopnic_count(port, LOOPNIC_TX_DROPS, 1);
+	loopnic_count(port, LOOPNIC_TX_DROPS, packets);
 	dev_kfree_skb_any(skb);
 	/* Earlier frames of the burst may still wait for a doorbell. */
 	if (!netdev_xmit_more())
@@ -262,6 +327,7 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 	struct loopnic_cq *cq = &ch->txcq;
 	struct loopnic_sq *sq = &ch->sq;
 	unsigned int pkts = 0, bytes = 0, errs = 0, sent = 0, sent_bytes = 0, n;
+	unsigned int segs = 0;
 	struct loopnic_cqe *cqe;
 	u32 cc = sq->cc;
 
@@ -285,12 +351,13 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 			loopnic_tx_buf_unmap(ch, buf);
 			if (buf->skb) {
 				pkts++;
+				segs += buf->packets;
 				bytes += buf->bytes;
 				/* Sent is what the device put on the wire. */
 				if (err) {
-					errs++;
+					errs += buf->packets;
 				} else {
-					sent++;
+					sent += buf->packets;
 					sent_bytes += buf->bytes;
 				}
 				napi_consume_skb(buf->skb, napi_budget);
@@ -309,7 +376,7 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 				     LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_TX_PACKETS),
 				     sent, sent_bytes);
 	netdev_tx_completed_queue(sq->txq, pkts, bytes);
-	ch->dim_tx_packets += pkts;
+	ch->dim_tx_packets += segs;
 	ch->dim_tx_bytes += bytes;
 	WRITE_ONCE(sq->cc, cc);
 

@@ -1,0 +1,259 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Large send offload on the ring path (TSO, TSO6). The driver hands TCP
+# GSO skbs to the device whole; the device cuts them into MSS-sized
+# segments on the wire. Each stream below carries known bytes, and B must
+# get exactly them: a segment with a wrong sequence number, length or
+# checksum would break the stream or count in B's TCP InCsumErrors. The
+# wire must carry nothing longer than the MTU, and ip -s link must count
+# segments on both ends (A TX = B RX). Then: TSO off, the line rate
+# stopping an SQ between two segments of a frame, PAUSE holding one, and
+# IPv6.
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+A=loopnic0
+B=loopnic1
+PORT=9100
+BYTES=$((4 << 20))
+MTU=1500
+# 64 kB frames take 5 ms each at this rate; the MAC runs 10 ms ahead at most.
+SLOW_SPEED=100
+RING=64
+
+ktap_plan 10
+require_module
+command -v python3 >/dev/null || skip_all "no python3"
+
+declare -A base now
+
+tso_shown()
+{
+	nsx "$NS_A" ethtool -k $A | sed -n "s/^[[:space:]]*$1: //p"
+}
+
+# tcp_in_csum_errors NS: the TCP MIB's InCsumErrors (IPv4 and IPv6 alike).
+tcp_in_csum_errors()
+{
+	# shellcheck disable=SC2016 # awk's own $
+	nsx "$1" awk '$1 == "Tcp:" && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		$1 == "Tcp:" { print $col["InCsumErrors"] }' /proc/net/snmp
+}
+
+# tx_oversize DEV NS: frames DEV's MAC sent in the RMON buckets that start
+# above MTU + Ethernet header.
+tx_oversize()
+{
+	nsx "$2" ethtool -S "$1" --groups rmon | awk -v max=$((MTU + 14)) '
+		$1 ~ /^tx-rmon-etherStatsPkts[0-9]+to[0-9]+Octets:$/ {
+			split($1, r, /Pkts|to|Octets/); if (r[2] + 0 > max) n += $2 }
+		END { print n + 0 }'
+}
+
+SENT="" GOT=""
+# stream DST BYTES: one TCP stream A -> B; "BYTES SHA256" of each end in
+# SENT and GOT.
+stream()
+{
+	local dst=$1 bytes=$2 bind=0.0.0.0 ready out rpid
+	[[ $dst != *:* ]] || bind=::
+	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
+	out=$(mktemp /tmp/lnt-recv.XXXXXX)
+	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT "$ready" >"$out" &
+	rpid=$!
+	bg_track $rpid
+	wait_for 10 test -e "$ready" || die "TCP receiver did not start"
+	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes") ||
+		diag "TCP sender failed"
+	wait "$rpid"
+	GOT=$(cat "$out")
+	rm -f "$ready" "$out"
+}
+
+# shellcheck disable=SC2034 # s_arr is a nameref
+snap()
+{
+	local -n s_arr=$1
+	link_snap "$1"
+	s_arr["A_tso_packets"]=$(ethstat $A tx_tso_packets "$NS_A")
+	s_arr["A_tso_bytes"]=$(ethstat $A tx_tso_bytes "$NS_A")
+	s_arr["A_shaped"]=$(ethstat $A tx_shaped "$NS_A")
+	s_arr["B_oob"]=$(ethstat $B rx_out_of_buffer "$NS_B")
+	s_arr["B_csum_err"]=$(tcp_in_csum_errors "$NS_B")
+	s_arr["A_oversize"]=$(tx_oversize $A "$NS_A")
+	s_arr["A_tx_drops"]=$(ethstat $A tx_drops "$NS_A")
+}
+
+d()
+{
+	echo $((now[$1] - base[$1]))
+}
+
+# quiet_stream DST BYTES: a stream between two snapshots of quiet ports.
+quiet_stream()
+{
+	wait_quiet $A "$NS_A"
+	wait_quiet $B "$NS_B"
+	snap base
+	stream "$@"
+	wait_quiet $A "$NS_A" || diag "$A counters still moving"
+	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	snap now
+	diag "sent $SENT, received $GOT; tx_tso_packets +$(d A_tso_packets), tx_tso_bytes +$(d A_tso_bytes), A TX +$(d A_TX_packets) B RX +$(d B_RX_packets)"
+}
+
+# intact: B got what A sent, no segment failed its checksum, none was
+# longer than the MTU, and ip -s link counted segments on both ends.
+intact()
+{
+	local rc=0
+	is_eq "bytes and sha256 received" "$SENT" "$GOT" || rc=1
+	[ -n "$SENT" ] || { echo "nothing sent"; rc=1; }
+	is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)" || rc=1
+	is_eq "frames over $((MTU + 14)) bytes sent by $A's MAC" 0 "$(d A_oversize)" || rc=1
+	link_conserved base now || rc=1
+	return $rc
+}
+
+# lso_used: the stream went through LSO: at least half its bytes.
+lso_used()
+{
+	is_ge "tx_tso_packets delta" 1 "$(d A_tso_packets)" &&
+		is_ge "tx_tso_bytes delta" $((BYTES / 2)) "$(d A_tso_bytes)"
+}
+
+must_load path=ring
+pair_netns $A $B quiet
+
+features_on()
+{
+	is_eq "tcp-segmentation-offload" on "$(tso_shown tcp-segmentation-offload)" &&
+		is_eq "tx-tcp-segmentation" on "$(tso_shown tx-tcp-segmentation)" &&
+		is_eq "tx-tcp6-segmentation" on "$(tso_shown tx-tcp6-segmentation)"
+}
+check "ring path: ethtool -k shows TSO and TSO6 on, not fixed" features_on
+
+quiet_stream 10.10.0.2 $BYTES
+check "TSO: $BYTES bytes A -> B arrive intact, segments counted on both ends" intact
+check "TSO: the stream's GSO skbs went to the device whole (tx_tso_*)" lso_used
+
+# ---- TSO off: the stack segments, the device sees frames ---------------
+must nsx "$NS_A" ethtool -K $A tso off
+quiet_stream 10.10.0.2 $BYTES
+tso_off()
+{
+	intact && is_eq "tx_tso_packets delta" 0 "$(d A_tso_packets)"
+}
+check "TSO off: the stream arrives intact, no frame goes to the device as LSO" tso_off
+# "Actual changes": tso on also asks for ECN segmentation, which the device lacks.
+must nsx "$NS_A" ethtool -K $A tso on >/dev/null
+
+# ---- line rate: an SQ stops between two segments -----------------------
+must nsx "$NS_A" ethtool -s $A speed $SLOW_SPEED
+quiet_stream 10.10.0.2 $((BYTES / 2))
+shaped()
+{
+	intact && is_ge "tx_shaped delta" 1 "$(d A_shaped)" &&
+		is_ge "tx_tso_packets delta" 1 "$(d A_tso_packets)"
+}
+check "TSO at $SLOW_SPEED Mb/s: frames wait for the line mid-frame, the stream arrives intact" shaped
+must nsx "$NS_A" ethtool -s $A speed 100000
+
+# ---- PAUSE: the receiver runs dry while an LSO frame is on the wire -----
+must nsx "$NS_A" ethtool -A $A rx on tx on
+must nsx "$NS_B" ethtool -A $B rx on tx on
+must nsx "$NS_B" ethtool -G $B rx $RING
+wait_for 10 carrier_is $B 1 "$NS_B" || die "$B: no carrier after ethtool -G"
+# paused_stream: a stream while B posts no RX buffers for its first 2 s:
+# B's 64 buffers take one LSO frame and part of the next, which the wire
+# then holds, mid-frame, until B refills.
+RELEASE_RC=""
+paused_stream()
+{
+	local rel
+	wait_quiet $A "$NS_A"
+	wait_quiet $B "$NS_B"
+	snap base
+	base[A_paused]=$(pause_stat $A rx_pause_frames "$NS_A")
+	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
+	(
+		sleep 2
+		nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
+	) &
+	rel=$!
+	bg_track $rel
+	stream 10.10.0.2 $BYTES
+	wait $rel
+	RELEASE_RC=$?
+	wait_quiet $A "$NS_A" || diag "$A counters still moving"
+	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	snap now
+	now[A_paused]=$(pause_stat $A rx_pause_frames "$NS_A")
+	diag "sent $SENT, received $GOT; $A honoured $(d A_paused) PAUSE, B rx_out_of_buffer +$(d B_oob)"
+}
+
+# pause_stat DEV NAME NS: tx_pause_frames or rx_pause_frames of ethtool -I -a.
+pause_stat()
+{
+	nsx "$3" ethtool -I -a "$1" |
+		awk -v n="$2:" '$1 == n { print $2; f = 1 } END { exit !f }'
+}
+
+paused()
+{
+	local rc=0
+	is_eq "rx_no_refill off after 2 s" 0 "$RELEASE_RC" || rc=1
+	intact || rc=1
+	is_eq "B rx_out_of_buffer delta" 0 "$(d B_oob)" || rc=1
+	is_ge "PAUSE $A honoured" 1 "$(d A_paused)" || rc=1
+	return $rc
+}
+paused_stream
+check "TSO with PAUSE, B out of RX buffers mid-frame: held, nothing dropped, intact" paused
+must nsx "$NS_A" ethtool -A $A rx off tx off
+must nsx "$NS_B" ethtool -A $B rx off tx off
+
+# ---- IPv6 (TSO6) -----------------------------------------------------
+# Last: IPv6 brings its own frames (MLD, ND) onto the pair.
+must ip netns exec "$NS_A" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=0"
+must ip netns exec "$NS_B" sysctl -qw "net.ipv6.conf.$B.disable_ipv6=0"
+must ip -n "$NS_A" addr add fd00::1/64 dev $A nodad
+must ip -n "$NS_B" addr add fd00::2/64 dev $B nodad
+snap base
+stream fd00::2 $BYTES
+snap now
+diag "IPv6: sent $SENT, received $GOT; tx_tso_packets +$(d A_tso_packets), tx_tso_bytes +$(d A_tso_bytes)"
+intact6()
+{
+	is_eq "bytes and sha256 received" "$SENT" "$GOT" &&
+		is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)" &&
+		is_eq "frames over $((MTU + 14)) bytes sent by $A's MAC" 0 "$(d A_oversize)"
+}
+check "TSO6: $BYTES bytes over IPv6 arrive intact, no frame over the MTU" intact6
+check "TSO6: the stream went through LSO" lso_used
+
+# ---- VLAN on top: ndo_features_check leaves the segmenting to the stack --
+vlan_stream()
+{
+	must ip -n "$NS_A" link add link $A name $A.5 type vlan id 5
+	must ip -n "$NS_B" link add link $B name $B.5 type vlan id 5
+	must ip -n "$NS_A" addr add 10.10.5.1/24 dev $A.5
+	must ip -n "$NS_B" addr add 10.10.5.2/24 dev $B.5
+	must ip -n "$NS_A" link set $A.5 up
+	must ip -n "$NS_B" link set $B.5 up
+	snap base
+	stream 10.10.5.2 $((BYTES / 4))
+	snap now
+}
+vlan_intact()
+{
+	is_eq "bytes and sha256 received" "$SENT" "$GOT" &&
+		is_eq "$A tx_drops delta" 0 "$(d A_tx_drops)" &&
+		is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)"
+}
+vlan_stream
+check "over a VLAN (tag in the frame, which LSO does not parse): the stack segments, intact" vlan_intact
+
+check "rmmod" rmmod_clean
