@@ -20,7 +20,8 @@
 #
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
-#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring ring-2ch"),
+#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring ring-tso-off
+#      ring-2ch"),
 #      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
 #      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
@@ -38,7 +39,7 @@ pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
 pkt_secs=${BENCH_PKT_SECS:-3}
 afpacket_tx=${BENCH_AFPACKET_TX:-}
-paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring ring-2ch}
+paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring ring-tso-off ring-2ch}
 port=5201
 # the two-flow test's first client port; the servers listen on port + 1, + 2
 tcp2_cport=40000
@@ -461,6 +462,11 @@ for ((r = 1; r <= runs; r++)); do
 			;;
 		backlog) load_loopnic ;;
 		ring) load_loopnic path=ring channels=1 ;;
+		ring-tso-off)
+			# the stack segments TCP before the driver, one frame a WQE
+			load_loopnic path=ring channels=1
+			na ethtool -K loopnic0 tso off >/dev/null
+			;;
 		ring-2ch) load_loopnic path=ring channels=2 ;;
 		*)
 			echo "bench: unknown path '$p'" >&2
@@ -497,6 +503,7 @@ label() {
 	veth-gro-on) echo "veth, GRO on" ;;
 	backlog) echo "loopnic backlog" ;;
 	ring) echo "loopnic ring" ;;
+	ring-tso-off) echo "loopnic ring, TSO off" ;;
 	ring-2ch) echo "loopnic ring, 2 ch" ;;
 	esac
 }
