@@ -641,6 +641,35 @@ pair_netns()
 	wait_for 10 carrier_is "$b" 1 "$NS_B" || die "$b: no carrier after both ends up"
 }
 
+# rx_start WHAT CMD...: start a receiver, CMD in NS_B, whose last argument
+# is a file it creates once it listens (added here); wait for that. Its
+# pid in RX_PID, its output goes to a file for rx_result.
+RX_PID="" RX_OUT=""
+rx_start()
+{
+	local what=$1 ready
+	shift
+	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
+	RX_OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
+	nsx "$NS_B" "$@" "$ready" >"$RX_OUT" &
+	RX_PID=$!
+	bg_track $RX_PID
+	wait_for 10 test -e "$ready" || die "$what receiver did not start"
+	rm -f "$ready"
+}
+
+# rx_result: wait for the receiver of rx_start to end (in this shell, not
+# in a $(...): only the shell that started it can wait for it); its
+# output in RX_GOT.
+RX_GOT=""
+rx_result()
+{
+	wait "$RX_PID"
+	# shellcheck disable=SC2034 # read by the tests
+	RX_GOT=$(cat "$RX_OUT")
+	rm -f "$RX_OUT"
+}
+
 # flood NS DST [PING ARGS...]: a background flood ping from NS, bounded in
 # count and time should a step hang; floods_stop (or the exit) ends it.
 FLOOD_PIDS=()

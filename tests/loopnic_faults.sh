@@ -135,20 +135,14 @@ GOT="" INV=""
 # and now.
 flow()
 {
-	local count=$1 gap=${2:-$GAP_MS} ready out rpid
+	local count=$1 gap=${2:-$GAP_MS}
 	# Quiet already: the last flow (or the setup) waited for it.
 	snap base
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	out=$(mktemp /tmp/lnt-recv.XXXXXX)
-	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_seqflow.py" recv $PORT $IDLE "$ready" >"$out" &
-	rpid=$!
-	bg_track $rpid
-	wait_for 10 test -e "$ready" || die "UDP receiver did not start"
+	rx_start UDP python3 "$TESTS_DIR/loopnic_seqflow.py" recv $PORT $IDLE
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_seqflow.py" send 10.10.0.2 $PORT \
 		"$count" $SIZE "$gap" >/dev/null || die "UDP sender failed"
-	wait "$rpid"
-	read -r GOT INV <"$out"
-	rm -f "$ready" "$out"
+	rx_result
+	read -r GOT INV <<<"$RX_GOT"
 	wait_quiet $A "$NS_A"
 	wait_quiet $B "$NS_B"
 	snap now

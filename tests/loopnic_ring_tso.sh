@@ -57,19 +57,13 @@ SENT="" GOT=""
 # SENT and GOT.
 stream()
 {
-	local dst=$1 bytes=$2 bind=0.0.0.0 ready out rpid
+	local dst=$1 bytes=$2 bind=0.0.0.0
 	[[ $dst != *:* ]] || bind=::
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	out=$(mktemp /tmp/lnt-recv.XXXXXX)
-	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT "$ready" >"$out" &
-	rpid=$!
-	bg_track $rpid
-	wait_for 10 test -e "$ready" || die "TCP receiver did not start"
+	rx_start TCP python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT
 	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes") ||
 		diag "TCP sender failed"
-	wait "$rpid"
-	GOT=$(cat "$out")
-	rm -f "$ready" "$out"
+	rx_result
+	GOT=$RX_GOT
 }
 
 # shellcheck disable=SC2034 # s_arr is a nameref
