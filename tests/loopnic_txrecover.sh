@@ -13,8 +13,10 @@
 #  - a lost interrupt: the TX CQEs are written but no interrupt comes. The
 #    watchdog fires the same way, the driver finds completions nobody polled
 #    and only schedules NAPI (tx_timeout_recover_eq): nothing is dropped.
-# After each, pings are answered again. Last, rmmod with a stalled SQ full
-# of frames is clean (the watchdog never got to it).
+# After each, pings are answered again. Then rmmod with a stalled SQ full
+# of frames is clean (the watchdog never got to it). Last, with two
+# channels, one stalls and recovers while the other carries a ping flood:
+# the flood loses nothing and only the stalled queue times out.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,7 +27,7 @@ B=loopnic1
 # 10 s of the queue's last frame, plus the time BQL takes to stop it.
 RECOVER_WAIT=30
 
-ktap_plan 11
+ktap_plan 15
 require_module
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
@@ -189,3 +191,53 @@ stalled_rmmod()
 	! module_loaded || { echo "module still loaded"; return 1; }
 }
 check "rmmod while the SQ is stalled with frames posted is clean" stalled_rmmod
+
+# ---- one channel recovers, the other carries traffic --------------------
+
+# XPS sends CPU i's frames through TX queue i (channel i): the one-way
+# stream, pinned to CPU 0, fills the stalled SQ 0 while a flood pinned to
+# CPU 1 goes through SQ 1. The flood is over well before the watchdog
+# (5 s) fires, so all of it crossed while channel 0 was stalled.
+FLOOD_N=1000
+must_load path=ring channels=2
+pair_netns $A $B quiet
+must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
+wait_quiet $A "$NS_A"
+base[A_tx_recover]=$(ethstat $A tx_recover "$NS_A")
+base[A_tx1_packets]=$(ethstat $A tx1_packets "$NS_A")
+dmesg_mark
+echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
+ip netns exec "$NS_A" taskset -c 0 ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
+STREAM_PID=$!
+bg_track $STREAM_PID
+FLOOD_OUT=$(ip netns exec "$NS_A" taskset -c 1 ping -q -n -f -c $FLOOD_N -w 30 10.10.0.2 2>&1)
+RECOVERED_DURING=$(($(ethstat $A tx_recover "$NS_A") - base[A_tx_recover]))
+TX1=$(($(ethstat $A tx1_packets "$NS_A") - base[A_tx1_packets]))
+wait_for $RECOVER_WAIT grown tx_recover
+stream_stop
+diag "flood on channel 1: $(grep -E 'transmitted' <<<"$FLOOD_OUT"), tx1_packets +$TX1; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+
+flood_during_stall()
+{
+	local rc=0
+	grep -q "^$FLOOD_N packets transmitted, $FLOOD_N received" <<<"$FLOOD_OUT" ||
+		{ echo "flood: $FLOOD_OUT"; rc=1; }
+	is_ge "A.tx1_packets delta" $FLOOD_N "$TX1" || rc=1
+	is_eq "A.tx_recover delta when the flood ended" 0 "$RECOVERED_DURING" || rc=1
+	return $rc
+}
+check "2 channels, SQ 0 stalled: a $FLOOD_N-ping flood through channel 1 loses nothing" flood_during_stall
+check "2 channels: SQ 0 reset within $RECOVER_WAIT s of its stall (tx_recover)" grown tx_recover
+
+only_queue0()
+{
+	timed_out_in_dmesg || return 1
+	! dmesg_since_mark | grep -E "$A.*transmit queue [1-9]" ||
+		{ echo "another queue timed out"; return 1; }
+}
+check "2 channels: only transmit queue 0 timed out" only_queue0
+after_reset()
+{
+	ping_ok "$NS_A" 10.10.0.2 5 && rmmod_clean
+}
+check "2 channels: pings answered after the reset, and rmmod" after_reset
