@@ -11,7 +11,7 @@
 #   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh,
 #               plus the debug kernel of scripts/debug-kernel.sh if cached)
 #   -t PATTERN  only tests whose name contains PATTERN (repeatable)
-#   -T SECONDS  timeout per test in the guest (default 120; 4 times that
+#   -T SECONDS  timeout per test in the guest (default 180; 4 times that
 #               on the debug kernel, whose KASAN and lockdep slow TCG down)
 #   -e NAME=VALUE  in the tests' environment (repeatable), e.g.
 #               LOOPNIC_RELOADS for loopnic_pairs32.sh
@@ -203,7 +203,7 @@ for kver in "${kvers[@]}"; do
 	out=$top/$bdir/out
 	mkdir -p "$out"
 	log "$build_note; booting $kver for ${#tests[@]} test(s)"
-	tmo=${test_timeout:-120}
+	tmo=${test_timeout:-180}
 	if [ -z "$test_timeout" ] && [ -e "$(kernel_registered "$kver")/vmlinuz" ]; then
 		tmo=$((tmo * 4))
 	fi

@@ -13,7 +13,7 @@
 #   KSFT_DIR              a kernel's tools/testing/selftests: run through its
 #                         kselftest runner (run_many), proving compatibility;
 #                         without it an equivalent built-in loop is used
-#   LOOPNIC_TEST_TIMEOUT  seconds per test (default 120)
+#   LOOPNIC_TEST_TIMEOUT  seconds per test (default 180)
 #   LOOPNIC_OUT           if set, results.tap (the whole KTAP stream), the
 #                         kernel log (dmesg.txt) and the dmesg of any test
 #                         that splatted (dmesg-TEST.txt) are written there
@@ -34,7 +34,7 @@ TESTS_DIR=$(dirname "$RUN_ALL")
 # shellcheck source=lib.sh
 source "$TESTS_DIR/lib.sh"
 
-TIMEOUT=${LOOPNIC_TEST_TIMEOUT:-120}
+TIMEOUT=${LOOPNIC_TEST_TIMEOUT:-180}
 OUT=${LOOPNIC_OUT:-}
 [ -z "$OUT" ] || mkdir -p "$OUT"
 
