@@ -567,9 +567,10 @@ report() {
 	done
 	echo
 	echo "Paths: lo MTU 65536; veth and loopnic MTU 1500. veth and the loopnic"
-	echo "backlog path pass TSO/GSO super-frames through unsegmented; the ring"
-	echo "path has no TSO, so TCP is segmented to 1500-byte frames before the"
-	echo "(emulated) NIC; \"loopnic ring\" has one channel, \"ring, 2 ch\" two."
+	echo "backlog path pass TSO/GSO super-frames through unsegmented; on the"
+	echo "ring path the (emulated) NIC cuts TCP super-frames into 1500-byte"
+	echo "frames (TSO), or with TSO off the stack does before the driver;"
+	echo "\"loopnic ring\" has one channel, \"ring, 2 ch\" two."
 	echo "UDP: iperf3 -u -l 64 -b 0 (64-byte"
 	echo "payload, 106-byte frames), rate and loss as the receiver saw them."
 	echo "TCP, 2 flows: two iperf3 clients and servers at once, flow i's both"
