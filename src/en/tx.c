@@ -219,14 +219,12 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	sq = &ch->sq;
 
 	if (skb_is_gso(skb)) {
-		u32 hdr_len = skb_tcp_all_headers(skb);
-
 		packets = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 		/* Only one validated for the backlog path, before a path switch. */
 		if (unlikely(!loopnic_tx_lso_ok(skb)))
 			goto drop;
 		/* Every segment carries the headers on the wire. */
-		bytes += (packets - 1) * hdr_len;
+		bytes += (packets - 1) * skb_tcp_all_headers(skb);
 		max_len = LOOPNIC_HW_MAX_LSO;
 		flags |= LOOPNIC_TX_F_LSO;
 	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
