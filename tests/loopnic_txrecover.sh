@@ -194,28 +194,46 @@ check "rmmod while the SQ is stalled with frames posted is clean" stalled_rmmod
 
 # ---- one channel recovers, the other carries traffic --------------------
 
-# XPS sends CPU i's frames through TX queue i (channel i): the one-way
-# stream, pinned to CPU 0, fills the stalled SQ 0 while a flood pinned to
-# CPU 1 goes through SQ 1. The flood is over well before the watchdog
-# (5 s) fires, so all of it crossed while channel 0 was stalled.
+# XPS sends a CPU's frames through the TX queue of the channel whose
+# vector is on that CPU (which CPU that is depends on the port's ifindex):
+# the one-way stream, pinned to channel 0's CPU, fills the stalled SQ 0
+# while a flood pinned to channel 1's CPU goes through SQ 1. The flood is
+# over well before the watchdog (5 s) fires, so all of it crossed while
+# channel 0 was stalled.
 FLOOD_N=1000
 must_load path=ring channels=2
 pair_netns $A $B quiet
 must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
+
+# txq_cpu Q: the one CPU in TX queue Q's xps_cpus.
+txq_cpu()
+{
+	local mask cpu=0
+	mask=$(nsx "$NS_A" cat "/sys/class/net/$A/queues/tx-$1/xps_cpus") || return 1
+	mask=$((16#${mask//,/}))
+	[ "$mask" -gt 0 ] || return 1
+	while ((!(mask & 1))); do
+		mask=$((mask >> 1)) cpu=$((cpu + 1))
+	done
+	echo $cpu
+}
+CPU0=$(txq_cpu 0) || die "XPS: no CPU for TX queue 0"
+CPU1=$(txq_cpu 1) || die "XPS: no CPU for TX queue 1"
+[ "$CPU0" != "$CPU1" ] || die "XPS: TX queues 0 and 1 both on CPU $CPU0"
 wait_quiet $A "$NS_A"
 base[A_tx_recover]=$(ethstat $A tx_recover "$NS_A")
 base[A_tx1_packets]=$(ethstat $A tx1_packets "$NS_A")
 dmesg_mark
 echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
-ip netns exec "$NS_A" taskset -c 0 ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
+ip netns exec "$NS_A" taskset -c "$CPU0" ping -q -n -i 0.05 -s 1000 -w 60 10.10.0.3 >/dev/null 2>&1 &
 STREAM_PID=$!
 bg_track $STREAM_PID
-FLOOD_OUT=$(ip netns exec "$NS_A" taskset -c 1 ping -q -n -f -c $FLOOD_N -w 30 10.10.0.2 2>&1)
+FLOOD_OUT=$(ip netns exec "$NS_A" taskset -c "$CPU1" ping -q -n -f -c $FLOOD_N -w 30 10.10.0.2 2>&1)
 RECOVERED_DURING=$(($(ethstat $A tx_recover "$NS_A") - base[A_tx_recover]))
 TX1=$(($(ethstat $A tx1_packets "$NS_A") - base[A_tx1_packets]))
 wait_for $RECOVER_WAIT grown tx_recover
 stream_stop
-diag "flood on channel 1: $(grep -E 'transmitted' <<<"$FLOOD_OUT"), tx1_packets +$TX1; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+diag "stream on CPU $CPU0, flood on CPU $CPU1: $(grep -E 'transmitted' <<<"$FLOOD_OUT"), tx1_packets +$TX1; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
 
 flood_during_stall()
 {
