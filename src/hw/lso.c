@@ -32,6 +32,7 @@ static bool loopnic_hw_lso_parse(struct loopnic_hw_ch *ch,
 				 const struct loopnic_hw_tx_frame *f,
 				 struct loopnic_hw_lso *lso)
 {
+	u32 avail = min_t(u32, f->len, LOOPNIC_HW_LSO_MAX_HDR);
 	u8 *hdr = ch->lso_hdr;
 	struct loopnic_hw_ip ip;
 	struct tcphdr *th;
@@ -40,16 +41,15 @@ static bool loopnic_hw_lso_parse(struct loopnic_hw_ch *ch,
 	lso->l4 = f->csum_start;
 	lso->mss = f->csum_offset;
 	if (f->len > LOOPNIC_HW_MAX_LSO || !lso->mss ||
-	    lso->l4 + sizeof(*th) > min_t(u32, f->len, LOOPNIC_HW_LSO_MAX_HDR))
+	    lso->l4 + sizeof(*th) > avail)
 		return false;
-	loopnic_hw_tx_read(ch, f, 0, lso->l4 + sizeof(*th), hdr);
+	/* As far as headers may go: one read, the TCP options included. */
+	loopnic_hw_tx_read(ch, f, 0, avail, hdr);
 	th = (struct tcphdr *)(hdr + lso->l4);
 	lso->hdr_len = lso->l4 + th->doff * 4;
-	if (th->doff < 5 || lso->hdr_len > min_t(u32, f->len, LOOPNIC_HW_LSO_MAX_HDR) ||
+	if (th->doff < 5 || lso->hdr_len > avail ||
 	    lso->hdr_len + lso->mss > LOOPNIC_HW_MAX_FRAME)
 		return false;
-	/* The TCP options too. */
-	loopnic_hw_tx_read(ch, f, 0, lso->hdr_len, hdr);
 
 	if (!loopnic_hw_parse_ip(hdr, lso->hdr_len, &ip) ||
 	    ip.proto != IPPROTO_TCP || ip.l4 != lso->l4)
