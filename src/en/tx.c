@@ -199,6 +199,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct loopnic_tx_wqe *first, *last;
 	u16 qm = skb_get_queue_mapping(skb);
 	u32 max_len = LOOPNIC_HW_MAX_FRAME;
+	u32 hdr_len = 0;
 	u16 packets = 1;
 	struct loopnic_channel *ch;
 	struct loopnic_sq *sq;
@@ -224,7 +225,8 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		if (unlikely(!loopnic_tx_lso_ok(skb)))
 			goto drop;
 		/* Every segment carries the headers on the wire. */
-		bytes += (packets - 1) * skb_tcp_all_headers(skb);
+		hdr_len = skb_tcp_all_headers(skb);
+		bytes += (packets - 1) * hdr_len;
 		max_len = LOOPNIC_HW_MAX_LSO;
 		flags |= LOOPNIC_TX_F_LSO;
 	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
@@ -278,7 +280,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		first->csum_start = cpu_to_le16(skb_transport_offset(skb));
 		first->mss = cpu_to_le16(skb_shinfo(skb)->gso_size);
 		loopnic_count_frames(port, LOOPNIC_TX_TSO_PACKETS, 1,
-				     skb->len - skb_tcp_all_headers(skb));
+				     skb->len - hdr_len);
 	} else if (flags & LOOPNIC_TX_F_CSUM) {
 		first->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
 		first->csum_offset = cpu_to_le16(skb->csum_offset);
