@@ -102,7 +102,7 @@ struct loopnic_rx_wqe {
  * buffer; every CQE of a frame but the last has LOOPNIC_CQE_F_MORE, so the
  * frame is the buffers up to and including the first CQE without it, and its
  * length the sum of their byte_cnt. Each CQE of a frame carries the frame's
- * RSS hash and type, and with LOOPNIC_CQE_F_CSUM its checksum: the 16-bit
+ * RSS hash and type; its last, with LOOPNIC_CQE_F_CSUM, its checksum: the 16-bit
  * ones' complement sum of every byte after the 14-byte Ethernet header (VLAN
  * tags and padding included), not complemented, in the byte order of the
  * frame: what the stack takes as CHECKSUM_COMPLETE. The CQEs of a frame are

@@ -187,7 +187,7 @@ struct loopnic_hw_tx_frame {
 };
 
 void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
-			u32 off, u32 len, u8 *dst);
+			u32 off, u32 len, u8 *dst, __wsum *sum);
 /* What an RX CQE says about the frame besides its buffers. */
 struct loopnic_hw_rx_info {
 	u32 hash;

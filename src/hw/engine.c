@@ -22,14 +22,17 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 {
 	struct loopnic_hw_q *cq = &ch->q[qi];
 	struct loopnic_cqe *cqe = (struct loopnic_cqe *)cq->va + (cq->ctr & cq->mask);
+	bool csum;
 
 	cqe->byte_cnt = cpu_to_le32(byte_cnt);
 	cqe->wqe_counter = cpu_to_le16(wqe_counter);
-	cqe->flags = flags | (rx && rx->csum_valid ? LOOPNIC_CQE_F_CSUM : 0);
+	/* The MAC knows a frame's sum only once it wrote the last byte. */
+	csum = rx && rx->csum_valid && !(flags & LOOPNIC_CQE_F_MORE);
+	cqe->flags = flags | (csum ? LOOPNIC_CQE_F_CSUM : 0);
 	cqe->rss_hash = cpu_to_le32(rx ? rx->hash : 0);
 	cqe->rss_type = rx ? rx->type : LOOPNIC_CQE_RSS_NONE;
 	cqe->rsvd = 0;
-	cqe->csum = rx ? rx->csum : 0;
+	cqe->csum = csum ? rx->csum : 0;
 	/* The buffer and the CQE body are visible before the CQE is the driver's. */
 	dma_wmb();
 	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);
@@ -41,18 +44,6 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 static struct loopnic_tx_wqe *loopnic_hw_sq_wqe(struct loopnic_hw_q *sq, u32 ctr)
 {
 	return (struct loopnic_tx_wqe *)sq->va + (ctr & sq->mask);
-}
-
-static bool loopnic_hw_tx_csum(u8 *frame, u32 len, u32 start, u32 off)
-{
-	__wsum csum;
-
-	if (start >= len || off + sizeof(__sum16) > len - start)
-		return false;
-	/* As skb_checksum_help(): the stack seeded the field with the pseudo-header. */
-	csum = csum_partial(frame + start, len - start, 0);
-	put_unaligned(csum_fold(csum) ?: CSUM_MANGLED_0, (__sum16 *)(frame + start + off));
-	return true;
 }
 
 /*
@@ -87,41 +78,63 @@ static u32 loopnic_hw_tx_fetch(struct loopnic_hw_ch *ch, u32 pc,
 
 /*
  * DMA-read @len bytes from offset @off of the head frame @f into @dst: the
- * device reads what it needs of the buffers, as often as it needs it.
+ * device reads what it needs of the buffers, as often as it needs it. With
+ * @sum, it also adds the bytes' ones' complement sum to *@sum, as
+ * csum_partial() of @dst would: a NIC's DMA engine sums what it moves, so
+ * the checksum costs no second pass over the data.
  */
 void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
-			u32 off, u32 len, u8 *dst)
+			u32 off, u32 len, u8 *dst, __wsum *sum)
 {
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
-	u32 i;
+	u32 i, done = 0;
 
 	for (i = 0; i < f->n && len; i++) {
 		struct loopnic_tx_wqe *wqe = loopnic_hw_sq_wqe(sq, sq->ctr + i);
 		u32 seg = le16_to_cpu(wqe->len), take;
+		const u8 *src;
 
 		if (off >= seg) {
 			off -= seg;
 			continue;
 		}
 		take = min(seg - off, len);
-		memcpy(dst, (u8 *)loopnic_hw_dma_va(ch->hw, le64_to_cpu(wqe->addr)) + off,
-		       take);
-		dst += take;
+		src = (u8 *)loopnic_hw_dma_va(ch->hw, le64_to_cpu(wqe->addr)) + off;
+		if (sum)
+			*sum = csum_block_add(*sum, csum_partial_copy_nocheck(src, dst + done,
+									      take),
+					      done);
+		else
+			memcpy(dst + done, src, take);
+		done += take;
 		len -= take;
 		off = 0;
 	}
 }
 
-/* A frame without LSO: gather it into ch->frame, apply checksum offload. */
+/*
+ * A frame without LSO: gather it into ch->frame, with checksum offload
+ * summing from csum_start to the end while it copies.
+ */
 static bool loopnic_hw_tx_gather(struct loopnic_hw_ch *ch,
 				 const struct loopnic_hw_tx_frame *f)
 {
+	u32 start = f->csum_start, off = f->csum_offset;
+	__wsum sum = 0;
+
 	if (f->len > LOOPNIC_HW_MAX_FRAME || f->len < ETH_HLEN)
 		return false;
-	loopnic_hw_tx_read(ch, f, 0, f->len, ch->frame);
-	if (f->flags & LOOPNIC_TX_F_CSUM)
-		return loopnic_hw_tx_csum(ch->frame, f->len, f->csum_start,
-					  f->csum_offset);
+	if (!(f->flags & LOOPNIC_TX_F_CSUM)) {
+		loopnic_hw_tx_read(ch, f, 0, f->len, ch->frame, NULL);
+		return true;
+	}
+	if (start >= f->len || off + sizeof(__sum16) > f->len - start)
+		return false;
+	loopnic_hw_tx_read(ch, f, 0, start, ch->frame, NULL);
+	loopnic_hw_tx_read(ch, f, start, f->len - start, ch->frame + start, &sum);
+	/* As skb_checksum_help(): the stack seeded the field with the pseudo-header. */
+	put_unaligned(csum_fold(sum) ?: CSUM_MANGLED_0,
+		      (__sum16 *)(ch->frame + start + off));
 	return true;
 }
 

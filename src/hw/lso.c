@@ -44,7 +44,7 @@ static bool loopnic_hw_lso_parse(struct loopnic_hw_ch *ch,
 	    lso->l4 + sizeof(*th) > avail)
 		return false;
 	/* As far as headers may go: one read, the TCP options included. */
-	loopnic_hw_tx_read(ch, f, 0, avail, hdr);
+	loopnic_hw_tx_read(ch, f, 0, avail, hdr, NULL);
 	th = (struct tcphdr *)(hdr + lso->l4);
 	lso->hdr_len = lso->l4 + th->doff * 4;
 	if (th->doff < 5 || lso->hdr_len > avail ||
@@ -61,9 +61,12 @@ static bool loopnic_hw_lso_parse(struct loopnic_hw_ch *ch,
 	return true;
 }
 
-/* Segment @k of @len bytes in all, its payload in place behind the headers. */
+/*
+ * Segment @k of @len bytes in all, its payload in place behind the headers
+ * and summed in @payload_sum.
+ */
 static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
-				 u32 k, u32 len)
+				 u32 k, u32 len, __wsum payload_sum)
 {
 	struct tcphdr *th = (struct tcphdr *)(frame + lso->l4);
 	u32 tcp_len = len - lso->l4;
@@ -77,7 +80,8 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
 		th->psh = 0;
 	}
 	th->check = 0;
-	csum = csum_partial(th, tcp_len, 0);
+	/* The TCP header's length is a multiple of 4: no byte swap to add. */
+	csum = csum_add(csum_partial(th, lso->hdr_len - lso->l4, 0), payload_sum);
 
 	if (lso->ipv6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)(frame + ETH_HLEN);
@@ -121,10 +125,11 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 	for (k = ch->lso_seg; k < lso.nseg; k++) {
 		u32 off = lso.hdr_len + k * lso.mss;
 		u32 seg = min(lso.mss, f->len - off);
+		__wsum sum = 0;
 
 		memcpy(ch->frame, ch->lso_hdr, lso.hdr_len);
-		loopnic_hw_tx_read(ch, f, off, seg, ch->frame + lso.hdr_len);
-		loopnic_hw_lso_fixup(ch->frame, &lso, k, lso.hdr_len + seg);
+		loopnic_hw_tx_read(ch, f, off, seg, ch->frame + lso.hdr_len, &sum);
+		loopnic_hw_lso_fixup(ch->frame, &lso, k, lso.hdr_len + seg, sum);
 		*ret = loopnic_hw_fault_xmit(ch, k, ch->frame, lso.hdr_len + seg,
 					     rx_chs, resume);
 		if (*ret == LOOPNIC_WIRE_HELD || *ret == LOOPNIC_WIRE_LINE_BUSY) {

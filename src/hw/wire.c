@@ -133,14 +133,6 @@ static bool loopnic_hw_paused(struct loopnic_hw *rx, struct loopnic_hw *src)
 	       (READ_ONCE(src->pause) & LOOPNIC_PAUSE_RX);
 }
 
-/* The CQE's checksum (include/loopnic/hw.h): summed, not complemented. */
-static __sum16 loopnic_hw_rx_csum(const u8 *frame, u32 len)
-{
-	__wsum sum = csum_partial(frame + ETH_HLEN, len - ETH_HLEN, 0);
-
-	return (__force __sum16)(u16)~(__force u16)csum_fold(sum);
-}
-
 static struct loopnic_rx_wqe *loopnic_hw_rq_wqe(struct loopnic_hw_q *rq, u32 ctr)
 {
 	return (struct loopnic_rx_wqe *)rq->va + (ctr & rq->mask);
@@ -175,21 +167,37 @@ static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
 /*
  * Copy the frame into the @n buffers from the RQ's consumer counter, each
  * filled before the next, with one CQE per buffer; all but the last say
- * LOOPNIC_CQE_F_MORE.
+ * LOOPNIC_CQE_F_MORE. With rx->csum_valid the MAC sums the bytes behind the
+ * Ethernet header as it writes them, and the last CQE carries the sum.
  */
 static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
-			       u32 len, u32 n, const struct loopnic_hw_rx_info *rx)
+			       u32 len, u32 n, struct loopnic_hw_rx_info *rx)
 {
 	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
 	struct loopnic_hw *hw = ch->hw;
+	__wsum sum = 0;
 	u32 i, off = 0;
 
 	for (i = 0; i < n; i++) {
 		struct loopnic_rx_wqe *wqe = loopnic_hw_rq_wqe(rq, rq->ctr);
 		u32 seg = min(len - off, le32_to_cpu(wqe->len));
+		u8 *buf = loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr));
+		/* Where the summed part starts in this buffer. */
+		u32 skip = off < ETH_HLEN ? min(ETH_HLEN - off, seg) : 0;
 
-		memcpy(loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr)), frame + off, seg);
+		if (rx->csum_valid) {
+			memcpy(buf, frame + off, skip);
+			sum = csum_block_add(sum,
+					     csum_partial_copy_nocheck(frame + off + skip,
+								       buf + skip,
+								       seg - skip),
+					     off + skip - ETH_HLEN);
+		} else {
+			memcpy(buf, frame + off, seg);
+		}
 		off += seg;
+		if (i + 1 == n)
+			rx->csum = (__force __sum16)(u16)~(__force u16)csum_fold(sum);
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, seg, rq->ctr,
 				     i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
 		rq->ctr++;
@@ -271,7 +279,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
 	/* As the MAC receives it; len >= ETH_HLEN (loopnic_hw_sq_frame()). */
 	rx.csum_valid = READ_ONCE(hw->rx_csum);
-	rx.csum = rx.csum_valid ? loopnic_hw_rx_csum(frame, len) : 0;
+	rx.csum = 0;
 	loopnic_hw_rq_fill(ch, frame, len, n, &rx);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, frame, len);
