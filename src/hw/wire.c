@@ -33,23 +33,28 @@ static_assert(2 * LOOPNIC_HW_MAX_CHANNELS <= BITS_PER_LONG);
 
 /*
  * Toeplitz over @len bytes of @in: every set input bit XORs in the 32 key
- * bits starting at its position. @len + 4 key bytes are used.
+ * bits starting at its position. @len + 4 key bytes are used. @w holds the
+ * 40 key bits from the current input byte's position on, so that each set
+ * bit costs one shift and nothing is done for a clear one.
  */
 static u32 loopnic_hw_toeplitz(const u8 *key, const u8 *in, unsigned int len)
 {
-	u32 v = ((u32)READ_ONCE(key[0]) << 24) | ((u32)READ_ONCE(key[1]) << 16) |
-		((u32)READ_ONCE(key[2]) << 8) | READ_ONCE(key[3]);
 	u32 hash = 0;
-	unsigned int i, b;
+	unsigned int i;
+	u64 w = 0;
 
+	for (i = 0; i < 5; i++)
+		w = w << 8 | READ_ONCE(key[i]);
 	for (i = 0; i < len; i++) {
-		u8 next = READ_ONCE(key[i + 4]);
+		unsigned int bits = in[i];
 
-		for (b = 0; b < 8; b++) {
-			if (in[i] & (0x80 >> b))
-				hash ^= v;
-			v = (v << 1) | ((next >> (7 - b)) & 1);
+		/* Bit b of the byte is b + 1 bits from the end of the 40. */
+		while (bits) {
+			hash ^= (u32)(w >> (__ffs(bits) + 1));
+			bits &= bits - 1;
 		}
+		if (i + 1 < len)
+			w = w << 8 | READ_ONCE(key[i + 5]);
 	}
 	return hash;
 }
