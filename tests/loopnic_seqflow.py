@@ -4,7 +4,9 @@
 # One UDP flow of numbered datagrams, for the fault injection test.
 #
 # Usage: loopnic_seqflow.py recv PORT IDLE_S READY_FILE
-#            receives until IDLE_S seconds pass without a datagram; prints
+#            receives until IDLE_S seconds pass without a datagram (the
+#            first may take up to FIRST_WAIT_S: a sender's start is slow
+#            under TCG on a busy host); prints
 #            "RECEIVED INVERSIONS": datagrams, and those that came after
 #            one with a higher number (reordered); creates READY_FILE once
 #            bound.
@@ -17,13 +19,15 @@ import struct
 import sys
 import time
 
+FIRST_WAIT_S = 30
+
 
 def recv(port, idle, ready):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # Root may exceed rmem_max: no datagram may be lost to a slow reader.
     s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
     s.bind(('0.0.0.0', port))
-    s.settimeout(idle)
+    s.settimeout(FIRST_WAIT_S)
     open(ready, 'w').close()
     n = inv = 0
     top = -1
@@ -32,6 +36,7 @@ def recv(port, idle, ready):
             data = s.recv(65536)
         except socket.timeout:
             break
+        s.settimeout(idle)
         n += 1
         seq = struct.unpack('!I', data[:4])[0]
         if seq < top:
