@@ -188,6 +188,30 @@ struct loopnic_hw_tx_frame {
 
 void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
 			u32 off, u32 len, u8 *dst, __wsum *sum);
+
+/*
+ * A frame as the TX engine hands it to the MAC. Its first @staged bytes, at
+ * least its headers, are in @data; the rest is still in the buffers of the
+ * sending channel's head frame @tx, from offset @tx_off, and the receiving
+ * MAC moves it from there straight into the RX buffers, as a cut-through
+ * switch would. With @csum the checksum offload is still to complete: the
+ * field at @csum_start + @csum_offset, among the staged bytes, holds the
+ * pseudo-header sum, and the MAC adds in the rest as it moves it. So the
+ * payload is read and summed once, from one host's memory to the other's.
+ */
+struct loopnic_hw_wire_frame {
+	u8 *data;
+	u32 len;
+	u32 staged;
+	const struct loopnic_hw_tx_frame *tx;
+	u32 tx_off;
+	bool csum;
+	u16 csum_start;
+	u16 csum_offset;
+};
+
+void loopnic_hw_csum_complete(u8 *data, u32 start, u32 off, u32 staged, __wsum rest);
+void loopnic_hw_frame_stage(struct loopnic_hw_ch *ch, struct loopnic_hw_wire_frame *wf);
 /* What an RX CQE says about the frame besides its buffers. */
 struct loopnic_hw_rx_info {
 	u32 hash;
@@ -236,8 +260,21 @@ enum loopnic_hw_wire {
 };
 
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
-					  const u8 *frame, u32 len,
+					  struct loopnic_hw_wire_frame *wf,
 					  unsigned long *rx_chs, u64 *resume);
+
+/* A frame all in @frame (fault injection keeps such copies). */
+static inline enum loopnic_hw_wire
+loopnic_hw_wire_xmit_staged(struct loopnic_hw_ch *src, u8 *frame, u32 len,
+			    unsigned long *rx_chs, u64 *resume)
+{
+	struct loopnic_hw_wire_frame wf = {
+		.data = frame, .len = len, .staged = len,
+	};
+
+	return loopnic_hw_wire_xmit(src, &wf, rx_chs, resume);
+}
+
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
@@ -252,7 +289,7 @@ void loopnic_hw_fault_ch_init(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch);
 void loopnic_hw_fault_tick(struct loopnic_hw_ch *ch, unsigned long *rx_chs);
 enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
-					   u8 *frame, u32 len,
+					   struct loopnic_hw_wire_frame *wf,
 					   unsigned long *rx_chs, u64 *resume);
 bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loopnic device model: the TX DMA engine. A doorbell only queues it; it
- * then fetches WQEs up to the producer counter, gathers each frame from the
- * buffers the WQEs point at, applies checksum offload (or cuts an LSO frame
- * into segments, lso.c), puts the frame on the wire and writes one TX CQE
- * per frame.
+ * then fetches WQEs up to the producer counter, reads each frame's headers
+ * from the buffers the WQEs point at (an LSO frame it cuts into segments,
+ * lso.c), puts the frame on the wire, which moves the rest of it from those
+ * buffers into the receiver's and completes checksum offload on the way,
+ * and writes one TX CQE per frame.
  */
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
@@ -113,28 +114,65 @@ void loopnic_hw_tx_read(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fra
 }
 
 /*
- * A frame without LSO: gather it into ch->frame, with checksum offload
- * summing from csum_start to the end while it copies.
+ * Finish checksum offload: as skb_checksum_help(), the field at @start +
+ * @off holds the pseudo-header sum the stack seeded it with. @rest is the
+ * sum of the bytes behind the @staged ones in @data.
  */
-static bool loopnic_hw_tx_gather(struct loopnic_hw_ch *ch,
-				 const struct loopnic_hw_tx_frame *f)
+void loopnic_hw_csum_complete(u8 *data, u32 start, u32 off, u32 staged, __wsum rest)
 {
-	u32 start = f->csum_start, off = f->csum_offset;
-	__wsum sum = 0;
+	__wsum sum = csum_block_add(csum_partial(data + start, staged - start, 0),
+				    rest, staged - start);
+
+	put_unaligned(csum_fold(sum) ?: CSUM_MANGLED_0, (__sum16 *)(data + start + off));
+}
+
+/* Fault injection needs the whole frame at hand: read the rest of it. */
+void loopnic_hw_frame_stage(struct loopnic_hw_ch *ch, struct loopnic_hw_wire_frame *wf)
+{
+	__wsum rest = 0;
+
+	if (wf->staged == wf->len && !wf->csum)
+		return;
+	loopnic_hw_tx_read(ch, wf->tx, wf->tx_off, wf->len - wf->staged,
+			   wf->data + wf->staged, wf->csum ? &rest : NULL);
+	if (wf->csum)
+		loopnic_hw_csum_complete(wf->data, wf->csum_start, wf->csum_offset,
+					 wf->staged, rest);
+	wf->staged = wf->len;
+	wf->csum = false;
+}
+
+/*
+ * A frame without LSO: stage its headers (the whole frame if checksum
+ * offload's field lies further in) and send it.
+ */
+static bool loopnic_hw_tx_plain(struct loopnic_hw_ch *ch,
+				const struct loopnic_hw_tx_frame *f,
+				unsigned long *rx_chs, u64 *resume,
+				enum loopnic_hw_wire *ret)
+{
+	struct loopnic_hw_wire_frame wf = {
+		.data = ch->frame,
+		.len = f->len,
+		.staged = min_t(u32, f->len, LOOPNIC_HW_LSO_MAX_HDR),
+		.tx = f,
+		.csum = f->flags & LOOPNIC_TX_F_CSUM,
+		.csum_start = f->csum_start,
+		.csum_offset = f->csum_offset,
+	};
 
 	if (f->len > LOOPNIC_HW_MAX_FRAME || f->len < ETH_HLEN)
 		return false;
-	if (!(f->flags & LOOPNIC_TX_F_CSUM)) {
-		loopnic_hw_tx_read(ch, f, 0, f->len, ch->frame, NULL);
-		return true;
+	if (wf.csum) {
+		if (wf.csum_start >= f->len ||
+		    wf.csum_offset + sizeof(__sum16) > f->len - wf.csum_start)
+			return false;
+		if (wf.csum_start + wf.csum_offset + sizeof(__sum16) > wf.staged)
+			wf.staged = f->len;
 	}
-	if (start >= f->len || off + sizeof(__sum16) > f->len - start)
-		return false;
-	loopnic_hw_tx_read(ch, f, 0, start, ch->frame, NULL);
-	loopnic_hw_tx_read(ch, f, start, f->len - start, ch->frame + start, &sum);
-	/* As skb_checksum_help(): the stack seeded the field with the pseudo-header. */
-	put_unaligned(csum_fold(sum) ?: CSUM_MANGLED_0,
-		      (__sum16 *)(ch->frame + start + off));
+	wf.tx_off = wf.staged;
+	loopnic_hw_tx_read(ch, f, 0, wf.staged, ch->frame, NULL);
+	*ret = loopnic_hw_fault_xmit(ch, 0, &wf, rx_chs, resume);
 	return true;
 }
 
@@ -184,11 +222,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		if (f.flags & LOOPNIC_TX_F_LSO) {
 			err = !loopnic_hw_lso_xmit(ch, &f, &len, &rx_chs, &resume, &ret);
 		} else {
-			err = !loopnic_hw_tx_gather(ch, &f);
+			err = !loopnic_hw_tx_plain(ch, &f, &rx_chs, &resume, &ret);
 			len = f.len;
-			if (!err)
-				ret = loopnic_hw_fault_xmit(ch, 0, ch->frame, len,
-							    &rx_chs, &resume);
 		}
 		if (ret == LOOPNIC_WIRE_HELD) {
 			held = true;

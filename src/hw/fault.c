@@ -121,7 +121,7 @@ static void loopnic_hw_fault_release(struct loopnic_hw_ch *ch,
 	enum loopnic_hw_wire ret;
 	u64 resume = 0;
 
-	ret = loopnic_hw_wire_xmit(ch, fc->held, fc->held_len, rx_chs, &resume);
+	ret = loopnic_hw_wire_xmit_staged(ch, fc->held, fc->held_len, rx_chs, &resume);
 	if (ret == LOOPNIC_WIRE_HELD)
 		return;
 	if (ret == LOOPNIC_WIRE_LINE_BUSY) {
@@ -167,7 +167,7 @@ static void loopnic_hw_fault_delay(struct loopnic_hw_ch *ch, unsigned long *rx_c
  * for when the engine sends the same frame again.
  */
 enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
-					   u8 *frame, u32 len,
+					   struct loopnic_hw_wire_frame *wf,
 					   unsigned long *rx_chs, u64 *resume)
 {
 	struct loopnic_hw_fault_ch *fc = &ch->fault;
@@ -176,10 +176,15 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
 	enum loopnic_hw_wire ret;
 	unsigned long dec;
 	u64 dup_resume;
-	u32 end;
+	u8 *frame;
+	u32 end, len;
 
 	if (!loopnic_hw_fault_any(hw) && !fc->held_len)
-		return loopnic_hw_wire_xmit(ch, frame, len, rx_chs, resume);
+		return loopnic_hw_wire_xmit(ch, wf, rx_chs, resume);
+
+	loopnic_hw_frame_stage(ch, wf);
+	frame = wf->data;
+	len = wf->len;
 
 	if (fc->dec_valid && fc->dec_ctr == ctr && fc->dec_seg == seg) {
 		dec = fc->dec;
@@ -227,13 +232,13 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
 		return LOOPNIC_WIRE_SENT;
 	}
 
-	ret = loopnic_hw_wire_xmit(ch, frame, len, rx_chs, resume);
+	ret = loopnic_hw_wire_xmit_staged(ch, frame, len, rx_chs, resume);
 	/* Tried again later with the same decisions (dec_ctr). */
 	if (ret == LOOPNIC_WIRE_HELD || ret == LOOPNIC_WIRE_LINE_BUSY)
 		return ret;
 	/* A copy that finds the line busy is not sent: the cable made none. */
 	if (ret == LOOPNIC_WIRE_SENT && (dec & BIT(LOOPNIC_FAULT_DUP)) &&
-	    loopnic_hw_wire_xmit(ch, frame, len, rx_chs, &dup_resume) ==
+	    loopnic_hw_wire_xmit_staged(ch, frame, len, rx_chs, &dup_resume) ==
 	    LOOPNIC_WIRE_SENT)
 		atomic64_inc(&hw->fault_hits[LOOPNIC_FAULT_DUP]);
 out:

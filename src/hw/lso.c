@@ -62,15 +62,15 @@ static bool loopnic_hw_lso_parse(struct loopnic_hw_ch *ch,
 }
 
 /*
- * Segment @k of @len bytes in all, its payload in place behind the headers
- * and summed in @payload_sum.
+ * The headers of segment @k, @len bytes long, from the frame's: the TCP
+ * checksum seeded with the pseudo-header sum, as the stack leaves it for
+ * checksum offload, which the MAC then completes over the payload.
  */
 static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
-				 u32 k, u32 len, __wsum payload_sum)
+				 u32 k, u32 len)
 {
 	struct tcphdr *th = (struct tcphdr *)(frame + lso->l4);
 	u32 tcp_len = len - lso->l4;
-	__wsum csum;
 
 	th->seq = htonl(ntohl(th->seq) + k * lso->mss);
 	if (k)
@@ -79,16 +79,13 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
 		th->fin = 0;
 		th->psh = 0;
 	}
-	th->check = 0;
-	/* The TCP header's length is a multiple of 4: no byte swap to add. */
-	csum = csum_add(csum_partial(th, lso->hdr_len - lso->l4, 0), payload_sum);
 
 	if (lso->ipv6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)(frame + ETH_HLEN);
 
 		ip6->payload_len = htons(tcp_len);
-		th->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, tcp_len,
-					    IPPROTO_TCP, csum);
+		th->check = ~csum_ipv6_magic(&ip6->saddr, &ip6->daddr, tcp_len,
+					     IPPROTO_TCP, 0);
 	} else {
 		struct iphdr *ip4 = (struct iphdr *)(frame + ETH_HLEN);
 
@@ -96,8 +93,8 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
 		ip4->id = htons(ntohs(ip4->id) + k);
 		ip4->check = 0;
 		ip4->check = ip_fast_csum(ip4, ip4->ihl);
-		th->check = csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcp_len,
-					      IPPROTO_TCP, csum);
+		th->check = ~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcp_len,
+					       IPPROTO_TCP, 0);
 	}
 }
 
@@ -124,14 +121,20 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 
 	for (k = ch->lso_seg; k < lso.nseg; k++) {
 		u32 off = lso.hdr_len + k * lso.mss;
-		u32 seg = min(lso.mss, f->len - off);
-		__wsum sum = 0;
+		struct loopnic_hw_wire_frame wf = {
+			.data = ch->frame,
+			.len = lso.hdr_len + min(lso.mss, f->len - off),
+			.staged = lso.hdr_len,
+			.tx = f,
+			.tx_off = off,
+			.csum = true,
+			.csum_start = lso.l4,
+			.csum_offset = offsetof(struct tcphdr, check),
+		};
 
 		memcpy(ch->frame, ch->lso_hdr, lso.hdr_len);
-		loopnic_hw_tx_read(ch, f, off, seg, ch->frame + lso.hdr_len, &sum);
-		loopnic_hw_lso_fixup(ch->frame, &lso, k, lso.hdr_len + seg, sum);
-		*ret = loopnic_hw_fault_xmit(ch, k, ch->frame, lso.hdr_len + seg,
-					     rx_chs, resume);
+		loopnic_hw_lso_fixup(ch->frame, &lso, k, wf.len);
+		*ret = loopnic_hw_fault_xmit(ch, k, &wf, rx_chs, resume);
 		if (*ret == LOOPNIC_WIRE_HELD || *ret == LOOPNIC_WIRE_LINE_BUSY) {
 			ch->lso_seg = k;
 			return true;

@@ -169,42 +169,71 @@ static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
 	return pc - rq->ctr > rq->mask;
 }
 
-/*
- * Copy the frame into the @n buffers from the RQ's consumer counter, each
- * filled before the next, with one CQE per buffer; all but the last say
- * LOOPNIC_CQE_F_MORE. With rx->csum_valid the MAC sums the bytes behind the
- * Ethernet header as it writes them, and the last CQE carries the sum.
- */
-static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
-			       u32 len, u32 n, struct loopnic_hw_rx_info *rx)
+/* RX WQE @i from the RQ's consumer counter: its buffer and, in @len, its size. */
+static u8 *loopnic_hw_rq_buf(struct loopnic_hw *hw, struct loopnic_hw_q *rq,
+			     u32 i, u32 *len)
 {
+	struct loopnic_rx_wqe *wqe = loopnic_hw_rq_wqe(rq, rq->ctr + i);
+
+	*len = le32_to_cpu(wqe->len);
+	return loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr));
+}
+
+/*
+ * Write the frame into the @n buffers from the RQ's consumer counter. The
+ * part still in the sender's SQ goes first, summed once for both checksum
+ * offload and the RX checksum (the bytes behind the Ethernet header); then
+ * the staged part, once the offload completed its checksum field. Then one
+ * CQE per buffer; all but the last say LOOPNIC_CQE_F_MORE.
+ */
+static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *src,
+			       struct loopnic_hw_wire_frame *wf, u32 n,
+			       struct loopnic_hw_rx_info *rx)
+{
+	bool sum = wf->csum || rx->csum_valid;
 	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
-	struct loopnic_hw *hw = ch->hw;
-	__wsum sum = 0;
-	u32 i, off = 0;
+	u32 i, off, blen, from, to;
+	__wsum rest = 0, head = 0;
+	u8 *buf;
 
-	for (i = 0; i < n; i++) {
-		struct loopnic_rx_wqe *wqe = loopnic_hw_rq_wqe(rq, rq->ctr);
-		u32 seg = min(len - off, le32_to_cpu(wqe->len));
-		u8 *buf = loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr));
-		/* Where the summed part starts in this buffer. */
-		u32 skip = off < ETH_HLEN ? min(ETH_HLEN - off, seg) : 0;
+	for (i = 0, off = 0; i < n; i++, off += blen) {
+		__wsum part = 0;
 
-		if (rx->csum_valid) {
-			memcpy(buf, frame + off, skip);
-			sum = csum_block_add(sum,
-					     csum_partial_copy_nocheck(frame + off + skip,
-								       buf + skip,
-								       seg - skip),
-					     off + skip - ETH_HLEN);
-		} else {
-			memcpy(buf, frame + off, seg);
-		}
-		off += seg;
-		if (i + 1 == n)
-			rx->csum = (__force __sum16)(u16)~(__force u16)csum_fold(sum);
-		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, seg, rq->ctr,
-				     i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
+		buf = loopnic_hw_rq_buf(ch->hw, rq, i, &blen);
+		from = max(off, wf->staged);
+		to = min(off + blen, wf->len);
+		if (from >= to)
+			continue;
+		loopnic_hw_tx_read(src, wf->tx, wf->tx_off + from - wf->staged, to - from,
+				   buf + from - off, sum ? &part : NULL);
+		rest = csum_block_add(rest, part, from - wf->staged);
+	}
+	if (wf->csum)
+		loopnic_hw_csum_complete(wf->data, wf->csum_start, wf->csum_offset,
+					 wf->staged, rest);
+
+	for (i = 0, off = 0; i < n && off < wf->staged; i++, off += blen) {
+		buf = loopnic_hw_rq_buf(ch->hw, rq, i, &blen);
+		to = min(off + blen, wf->staged);
+		/* The Ethernet header is not summed; without RX csum nothing is. */
+		from = rx->csum_valid ? clamp_t(u32, ETH_HLEN, off, to) : to;
+		memcpy(buf, wf->data + off, from - off);
+		if (from < to)
+			head = csum_block_add(head,
+					      csum_partial_copy_nocheck(wf->data + from,
+									buf + from - off,
+									to - from),
+					      from - ETH_HLEN);
+	}
+	/* staged >= ETH_HLEN: the engine stages at least the headers. */
+	if (rx->csum_valid)
+		rx->csum = (__force __sum16)(u16)~(__force u16)
+			   csum_fold(csum_block_add(head, rest, wf->staged - ETH_HLEN));
+
+	for (i = 0, off = 0; i < n; i++, off += blen) {
+		blen = le32_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr)->len);
+		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, min(blen, wf->len - off),
+				     rq->ctr, i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
 		rq->ctr++;
 	}
 }
@@ -217,9 +246,10 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, const u8 *frame,
  */
 static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 						struct loopnic_hw_ch *src,
-						const u8 *frame, u32 len,
+						struct loopnic_hw_wire_frame *wf,
 						unsigned int *ixp)
 {
+	u32 len = wf->len;
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw_rx_info rx;
 	struct loopnic_hw_ch *ch;
@@ -227,7 +257,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	u32 pc, n, room = 0;
 	unsigned int ix;
 
-	rx.hash = loopnic_hw_rss_hash(hw, frame, len, &rx.type);
+	rx.hash = loopnic_hw_rss_hash(hw, wf->data, wf->staged, &rx.type);
 	ix = READ_ONCE(hw->rss_indir[rx.hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
 	*ixp = ix;
 	ch = &hw->ch[ix];
@@ -282,12 +312,11 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	}
 
 	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
-	/* As the MAC receives it; len >= ETH_HLEN (loopnic_hw_sq_frame()). */
 	rx.csum_valid = READ_ONCE(hw->rx_csum);
 	rx.csum = 0;
-	loopnic_hw_rq_fill(ch, frame, len, n, &rx);
+	loopnic_hw_rq_fill(ch, src, wf, n, &rx);
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
-	loopnic_hw_mac_count(hw, true, frame, len);
+	loopnic_hw_mac_count(hw, true, wf->data, len);
 out:
 	spin_unlock(&ch->rx_lock);
 	return ret;
@@ -359,9 +388,10 @@ void loopnic_hw_line_cancel(struct loopnic_hw_ch *ch)
  * frame by as much as ours would have taken.
  */
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
-					  const u8 *frame, u32 len,
+					  struct loopnic_hw_wire_frame *wf,
 					  unsigned long *rx_chs, u64 *resume)
 {
+	u32 len = wf->len;
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 	struct loopnic_hw *hw = src->hw;
 	unsigned int ix, base = 0;
@@ -389,9 +419,9 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 		trace_loopnic_hw_wire(&hw->pdev->dev, 0, len, LOOPNIC_TRACE_WIRE_HELD);
 		ret = LOOPNIC_WIRE_HELD;
 	} else {
-		ret = loopnic_hw_rx_frame(rx, src, frame, len, &ix);
+		ret = loopnic_hw_rx_frame(rx, src, wf, &ix);
 		if (ret == LOOPNIC_WIRE_SENT) {
-			loopnic_hw_mac_count(hw, false, frame, len);
+			loopnic_hw_mac_count(hw, false, wf->data, len);
 			__set_bit(base + ix, rx_chs);
 		}
 	}
