@@ -5,7 +5,9 @@
 #
 # Usage: loopnic_udpflows.py recv PORT EXPECT IDLE_S READY_FILE
 #            prints the number of datagrams received: stops at EXPECT, or
-#            after IDLE_S seconds without one; creates READY_FILE once bound.
+#            after IDLE_S seconds without one (the first may take up to
+#            FIRST_WAIT_S: a sender's start is slow under TCG, and slower
+#            on a debug kernel); creates READY_FILE once bound.
 #        loopnic_udpflows.py send DST PORT FLOWS COUNT SIZE
 #            COUNT datagrams of SIZE bytes on each of FLOWS flows (source
 #            ports 20001..), round robin; prints the number sent.
@@ -14,13 +16,15 @@ import socket
 import sys
 import time
 
+FIRST_WAIT_S = 30
+
 
 def recv(port, expect, idle, ready):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # Root may exceed rmem_max: no datagram may be lost to a slow reader.
     s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
     s.bind(('0.0.0.0', port))
-    s.settimeout(idle)
+    s.settimeout(FIRST_WAIT_S)
     open(ready, 'w').close()
     n = 0
     while n < expect:
@@ -28,6 +32,7 @@ def recv(port, expect, idle, ready):
             s.recv(65536)
         except socket.timeout:
             break
+        s.settimeout(idle)
         n += 1
     print(n)
 
