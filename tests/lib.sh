@@ -654,7 +654,8 @@ rx_start()
 	nsx "$NS_B" "$@" "$ready" >"$RX_OUT" &
 	RX_PID=$!
 	bg_track $RX_PID
-	wait_for 10 test -e "$ready" || die "$what receiver did not start"
+	# Python alone takes over 10 s to start on the debug kernel under TCG.
+	wait_for 60 test -e "$ready" || die "$what receiver did not start"
 	rm -f "$ready"
 }
 
