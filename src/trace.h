@@ -180,6 +180,31 @@ TRACE_EVENT(loopnic_rx,
 				       { CHECKSUM_PARTIAL, "partial" }))
 );
 
+/*
+ * Ring path: DIM chose a new moderation profile for one direction of a
+ * channel, and the driver programmed it into the device.
+ */
+TRACE_EVENT(loopnic_dim,
+	    TP_PROTO(const struct net_device *dev, unsigned int ch, bool rx,
+		     unsigned int profile, u32 usecs, u32 frames),
+	    TP_ARGS(dev, ch, rx, profile, usecs, frames),
+	    TP_STRUCT__entry(__string(dev, dev->name)
+			     __field(u32, ch)
+			     __field(bool, rx)
+			     __field(u32, profile)
+			     __field(u32, usecs)
+			     __field(u32, frames)),
+	    TP_fast_assign(loopnic_assign_str(dev, dev->name);
+			   __entry->ch = ch;
+			   __entry->rx = rx;
+			   __entry->profile = profile;
+			   __entry->usecs = usecs;
+			   __entry->frames = frames;),
+	    TP_printk("dev=%s ch=%u dir=%s profile=%u usecs=%u frames=%u",
+		      __get_str(dev), __entry->ch, __entry->rx ? "rx" : "tx",
+		      __entry->profile, __entry->usecs, __entry->frames)
+);
+
 /* Device model: the driver wrote a queue's doorbell register. */
 TRACE_EVENT(loopnic_hw_doorbell,
 	    TP_PROTO(const struct device *hw, unsigned int ch,

@@ -748,15 +748,22 @@ mount_tracefs()
 	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
 }
 
-# require_tracefs: skip the test without tracefs; else prepare TRACE_OUT and
-# leave the events off and the buffer empty at exit.
-require_tracefs()
+# have_tracefs: false without tracefs; else prepare TRACE_OUT for traced()
+# and leave the events off and the buffer empty at exit.
+have_tracefs()
 {
 	mount_tracefs
-	[ -d $TRACEFS/events ] || skip_all "no tracefs (CONFIG_TRACING) at $TRACEFS"
+	[ -d $TRACEFS/events ] || return 1
+	[ -n "$TRACE_OUT" ] && return 0
 	TRACE_OUT=/tmp/$TEST_NAME.$$.trace
 	on_exit "rm -f $TRACE_OUT"
 	on_exit "echo 0 > $TRACEFS/events/loopnic/enable; echo > $TRACEFS/trace"
+}
+
+# require_tracefs: have_tracefs, or skip the whole test.
+require_tracefs()
+{
+	have_tracefs || skip_all "no tracefs (CONFIG_TRACING) at $TRACEFS"
 }
 
 # traced CMD...: capture into $TRACE_OUT the loopnic events CMD causes: all

@@ -9,7 +9,8 @@
 # frame well below what rx-frames 1 gives; -C changed on both ends over
 # and over during a ping flood, adaptive on and off among the changes,
 # loses no ping and drops nothing; with adaptive-rx on, a UDP burst is
-# received; values the device cannot hold, both zero, or any -C on the
+# received and DIM reprograms the device (loopnic_dim events), with it off
+# nothing does; values the device cannot hold, both zero, or any -C on the
 # backlog path are refused; rmmod during a flood with long periods pending
 # is clean.
 
@@ -22,7 +23,7 @@ B=loopnic1
 BURST=4000
 FLOOD=3000
 
-ktap_plan 9
+ktap_plan 10
 require_module
 command -v python3 >/dev/null || skip_all "missing tool python3"
 
@@ -131,6 +132,33 @@ out=$(adaptive 2>&1)
 rc=$?
 diag "$out"
 ktap_result $rc "adaptive-rx on (DIM): shown by -c, a UDP burst received; off again: pings answered"
+
+# DIM decides after every 64 interrupts (DIM_NEVENTS) and leaves its
+# starting profile at the first decision that sees traffic change, so a
+# burst of some 2000 interrupts makes it program the device; nobody does
+# with adaptive-rx off, nor for TX, which stays off throughout.
+dim_moves()
+{
+	local r on
+	nsx "$NS_B" ethtool -C $B adaptive-rx on || return 1
+	r=$(TRACE_EVENTS=loopnic_dim traced burst) || { echo "$r"; return 1; }
+	on=$(ev_count loopnic_dim dev=$B dir=rx)
+	echo "adaptive-rx on: ${r% *} events, $on profile changes:"
+	grep -m 5 'loopnic_dim:' "$TRACE_OUT"
+	is_ge "$B rx profile changes with adaptive-rx on" 1 "$on" || return 1
+	is_eq "$B tx profile changes, adaptive-tx off" 0 "$(ev_count loopnic_dim dev=$B dir=tx)" ||
+		return 1
+	nsx "$NS_B" ethtool -C $B adaptive-rx off || return 1
+	r=$(TRACE_EVENTS=loopnic_dim traced burst) || { echo "$r"; return 1; }
+	is_eq "$B profile changes with adaptive-rx off (${r% *} events)" 0 \
+		"$(ev_count loopnic_dim dev=$B)"
+}
+if have_tracefs; then
+	check "adaptive-rx: DIM reprograms the device during a burst (loopnic_dim); off, nothing does" \
+		dim_moves
+else
+	ktap_skip "adaptive-rx: DIM reprograms the device during a burst" "no tracefs"
+fi
 
 # ---- -C during a ping flood ----------------------------------------------
 

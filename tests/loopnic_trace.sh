@@ -21,7 +21,7 @@ N=5
 LEN=98
 OUT=$TRACE_OUT
 
-EVENTS="loopnic_xmit loopnic_backlog_enqueue loopnic_backlog_poll loopnic_napi_poll
+EVENTS="loopnic_xmit loopnic_backlog_enqueue loopnic_backlog_poll loopnic_napi_poll loopnic_dim
 	loopnic_rx loopnic_hw_doorbell loopnic_hw_wqe_fetch loopnic_hw_wire
 	loopnic_hw_cqe loopnic_hw_irq"
 

@@ -151,33 +151,34 @@ static void loopnic_ch_program_coal(struct loopnic_channel *ch)
 }
 
 /* DIM settled on a profile: program it (process context). */
-static void loopnic_rx_dim_work(struct work_struct *work)
+static void loopnic_dim_apply(struct loopnic_channel *ch, struct dim *dim, bool rx)
 {
-	struct dim *dim = container_of(work, struct dim, work);
-	struct loopnic_channel *ch = container_of(dim, struct loopnic_channel, rx_dim);
 	struct loopnic_coal c;
 
 	/* -C turned it off and cancels us: its values win. */
-	if (READ_ONCE(ch->rx_dim_on)) {
-		c = loopnic_dim_coal(net_dim_get_rx_moderation(dim->mode, dim->profile_ix));
-		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_RXCQ_MOD,
+	if (rx ? READ_ONCE(ch->rx_dim_on) : READ_ONCE(ch->tx_dim_on)) {
+		c = loopnic_dim_coal(rx ? net_dim_get_rx_moderation(dim->mode, dim->profile_ix) :
+				     net_dim_get_tx_moderation(dim->mode, dim->profile_ix));
+		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) +
+				     (rx ? LOOPNIC_CH_RXCQ_MOD : LOOPNIC_CH_TXCQ_MOD),
 				     loopnic_coal_reg(&c));
+		trace_loopnic_dim(ch->netdev, ch->ix, rx, dim->profile_ix, c.usecs, c.frames);
 	}
 	dim->state = DIM_START_MEASURE;
+}
+
+static void loopnic_rx_dim_work(struct work_struct *work)
+{
+	struct dim *dim = container_of(work, struct dim, work);
+
+	loopnic_dim_apply(container_of(dim, struct loopnic_channel, rx_dim), dim, true);
 }
 
 static void loopnic_tx_dim_work(struct work_struct *work)
 {
 	struct dim *dim = container_of(work, struct dim, work);
-	struct loopnic_channel *ch = container_of(dim, struct loopnic_channel, tx_dim);
-	struct loopnic_coal c;
 
-	if (READ_ONCE(ch->tx_dim_on)) {
-		c = loopnic_dim_coal(net_dim_get_tx_moderation(dim->mode, dim->profile_ix));
-		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_TXCQ_MOD,
-				     loopnic_coal_reg(&c));
-	}
-	dim->state = DIM_START_MEASURE;
+	loopnic_dim_apply(container_of(dim, struct loopnic_channel, tx_dim), dim, false);
 }
 
 /*
