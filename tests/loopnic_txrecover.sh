@@ -13,10 +13,13 @@
 #  - a lost interrupt: the TX CQEs are written but no interrupt comes. The
 #    watchdog fires the same way, the driver finds completions nobody polled
 #    and only schedules NAPI (tx_timeout_recover_eq): nothing is dropped.
-# After each, pings are answered again. Then rmmod with a stalled SQ full
-# of frames is clean (the watchdog never got to it). Last, with two
-# channels, one stalls and recovers while the other carries a ping flood:
-# the flood loses nothing and only the stalled queue times out.
+# After each, pings are answered again. A port taken down as soon as the
+# watchdog fired, with the reset queued or done, goes down at once and
+# loses no frame uncounted. Then rmmod with a stalled SQ full of frames is clean
+# (the watchdog never got to it). With two channels, one stalls and
+# recovers while the other carries a ping flood: the flood loses nothing and
+# only the stalled queue times out. Last, rmmod as soon as the watchdog
+# fired.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -27,7 +30,7 @@ B=loopnic1
 # 10 s of the queue's last frame, plus the time BQL takes to stop it.
 RECOVER_WAIT=30
 
-ktap_plan 15
+ktap_plan 18
 require_module
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
@@ -74,10 +77,12 @@ stream()
 	STREAM_PID=$!
 	bg_track $STREAM_PID
 }
+# Killed, ping's status says nothing.
 stream_stop()
 {
 	kill "$STREAM_PID" 2>/dev/null
 	wait "$STREAM_PID" 2>/dev/null
+	return 0
 }
 
 # grown NAME: A's counter NAME went past base.
@@ -178,6 +183,57 @@ check "lost interrupt: watchdog timeout, NAPI rescheduled (tx_timeout_recover_eq
 check "lost interrupt: the core logged the timeout" timed_out_in_dmesg
 check "lost interrupt: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
 
+# ---- link down as soon as the watchdog fired -----------------------------
+
+# The core reported the timeout, so the reset is queued or done (it waits
+# for RTNL, which ethtool -S just had): A goes down at once. Whichever came
+# first, the down must not wait on the reset, a reset still queued must
+# give up on a port that is down, and the frames the stalled SQ held are
+# accounted for, dropped by the reset or the down. Up again, the rebuilt
+# SQ is not stalled. The diag line says which it was (tx_recover +0: the
+# down came first).
+# BQL learnt a limit of several frames from the traffic so far, more than
+# ping's socket buffer lets it have in flight: the queue would never stop,
+# and the watchdog never fire. Capped, BQL stops it at the first frame;
+# the cap takes effect at the next completion, hence the pings.
+BQL=/sys/class/net/$A/queues/tx-0/byte_queue_limits
+BQL_MAX=$(nsx "$NS_A" cat $BQL/limit_max) || die "no BQL limit_max"
+nsx "$NS_A" sh -c "echo 0 > $BQL/limit_max" || die "could not cap BQL"
+ping_ok "$NS_A" 10.10.0.2 2 >/dev/null || die "no pings with BQL capped"
+quiet_snap base
+echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
+stream
+WAIT_RC=0
+wait_for $RECOVER_WAIT grown tx_timeout || WAIT_RC=$?
+SQ_AT_DOWN=$(awk '$1 == "sq"' "$DBG/queues")
+DOWN_RC=0
+timeout 30 ip -n "$NS_A" link set $A down || DOWN_RC=$?
+stream_stop
+nsx "$NS_A" sh -c "echo $BQL_MAX > $BQL/limit_max" || die "could not restore BQL"
+quiet_snap now
+diag "down as soon as the watchdog fired: tx_timeout +$(delta A tx_timeout), tx_recover +$(delta A tx_recover), tx_drops +$(delta A tx_drops); SQ before the down: $SQ_AT_DOWN"
+
+down_during_reset()
+{
+	is_eq "the watchdog fired within $RECOVER_WAIT s" 0 "$WAIT_RC" || return 1
+	is_eq "ip link set down (in 30 s)" 0 "$DOWN_RC" || return 1
+	is_ge "A.tx_timeout delta" 1 "$(delta A tx_timeout)" || return 1
+	is_ge "A.tx_drops delta (frames the stalled SQ held)" 1 "$(delta A tx_drops)" || return 1
+	conserved
+}
+check "link down as soon as the watchdog fired: done at once, A tx = B rx, the rest in tx_drops" \
+	down_during_reset
+up_after_reset()
+{
+	ip -n "$NS_A" link set $A up || return 1
+	wait_for 10 carrier_is $A 1 "$NS_A" || { echo "no carrier"; return 1; }
+	quiet_neigh $A $B || return 1
+	ip -n "$NS_A" neigh replace 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent ||
+		return 1
+	ping_ok "$NS_A" 10.10.0.2 5
+}
+check "up again: pings answered (the new SQ is not stalled)" up_after_reset
+
 # ---- rmmod with a stalled SQ ---------------------------------------------
 
 stalled_rmmod()
@@ -259,3 +315,23 @@ after_reset()
 	ping_ok "$NS_A" 10.10.0.2 5 && rmmod_clean
 }
 check "2 channels: pings answered after the reset, and rmmod" after_reset
+
+# ---- rmmod as soon as the watchdog fired ----------------------------------
+
+# As for the down above, but the module goes: a reset work still queued
+# must be cancelled or give up, not run on freed channels.
+must_load path=ring channels=1
+pair_netns $A $B quiet
+must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
+base[A_tx_timeout]=$(ethstat $A tx_timeout "$NS_A")
+echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
+stream
+wait_for $RECOVER_WAIT grown tx_timeout
+TIMED_OUT=$(($(ethstat $A tx_timeout "$NS_A") - base[A_tx_timeout]))
+reset_pending_rmmod()
+{
+	is_ge "A.tx_timeout delta before rmmod" 1 "$TIMED_OUT" || return 1
+	rmmod_clean
+}
+check "rmmod as soon as the watchdog fired is clean" reset_pending_rmmod
+stream_stop
