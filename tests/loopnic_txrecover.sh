@@ -192,6 +192,7 @@ check "lost interrupt: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
 # accounted for, dropped by the reset or the down. Up again, the rebuilt
 # SQ is not stalled. The diag line says which it was (tx_recover +0: the
 # down came first).
+#
 # BQL learnt a limit of several frames from the traffic so far, more than
 # ping's socket buffer lets it have in flight: the queue would never stop,
 # and the watchdog never fire. Capped, BQL stops it at the first frame;
@@ -213,7 +214,7 @@ nsx "$NS_A" sh -c "echo $BQL_MAX > $BQL/limit_max" || die "could not restore BQL
 quiet_snap now
 diag "down as soon as the watchdog fired: tx_timeout +$(delta A tx_timeout), tx_recover +$(delta A tx_recover), tx_drops +$(delta A tx_drops); SQ before the down: $SQ_AT_DOWN"
 
-down_during_reset()
+down_after_timeout()
 {
 	is_eq "the watchdog fired within $RECOVER_WAIT s" 0 "$WAIT_RC" || return 1
 	is_eq "ip link set down (in 30 s)" 0 "$DOWN_RC" || return 1
@@ -222,7 +223,7 @@ down_during_reset()
 	conserved
 }
 check "link down as soon as the watchdog fired: done at once, A tx = B rx, the rest in tx_drops" \
-	down_during_reset
+	down_after_timeout
 up_after_reset()
 {
 	ip -n "$NS_A" link set $A up || return 1
@@ -328,10 +329,10 @@ echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
 stream
 wait_for $RECOVER_WAIT grown tx_timeout
 TIMED_OUT=$(($(ethstat $A tx_timeout "$NS_A") - base[A_tx_timeout]))
-reset_pending_rmmod()
+rmmod_after_timeout()
 {
 	is_ge "A.tx_timeout delta before rmmod" 1 "$TIMED_OUT" || return 1
 	rmmod_clean
 }
-check "rmmod as soon as the watchdog fired is clean" reset_pending_rmmod
+check "rmmod as soon as the watchdog fired is clean" rmmod_after_timeout
 stream_stop
