@@ -83,11 +83,26 @@ ktap_plan()
 	trap 'exit 143' TERM HUP
 }
 
+# With LOOPNIC_STEP_TIMES=1, each result is followed by the time since the
+# previous one: where a test's minutes go (the CI has a time budget).
+_step_t0=$EPOCHREALTIME
+_ktap_step_time()
+{
+	local now=$EPOCHREALTIME ds
+
+	[ "${LOOPNIC_STEP_TIMES:-0}" = 1 ] || return 0
+	# microseconds, in tenths of a second
+	ds=$(((10#${now/./} - 10#${_step_t0/./}) / 100000))
+	diag "step $_ktap_num took $((ds / 10)).$((ds % 10)) s"
+	_step_t0=$now
+}
+
 ktap_ok()
 {
 	_ktap_num=$((_ktap_num + 1))
 	_ktap_pass=$((_ktap_pass + 1))
 	echo "ok $_ktap_num $*"
+	_ktap_step_time
 }
 
 ktap_fail()
@@ -95,6 +110,7 @@ ktap_fail()
 	_ktap_num=$((_ktap_num + 1))
 	_ktap_fail=$((_ktap_fail + 1))
 	echo "not ok $_ktap_num $*"
+	_ktap_step_time
 }
 
 # ktap_skip DESC REASON
@@ -103,6 +119,7 @@ ktap_skip()
 	_ktap_num=$((_ktap_num + 1))
 	_ktap_skip=$((_ktap_skip + 1))
 	echo "ok $_ktap_num $1 # SKIP $2"
+	_ktap_step_time
 }
 
 # ktap_result RC DESC: ok iff RC is 0.
