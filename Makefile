@@ -7,7 +7,7 @@
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build), \
 	     $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
 
-.PHONY: all modules clean check check-debug soak demo setup lint bench trace help
+.PHONY: all modules clean check check-debug check-rt soak demo setup lint bench trace help
 
 all: modules
 
@@ -36,6 +36,14 @@ check-debug:
 	scripts/setup.sh -d
 	kver=$$(scripts/debug-kernel.sh) && scripts/check.sh -k "$$kver"
 
+# `make check` runs a subset on PREEMPT_RT to fit the CI's time; this is
+# the whole suite there.
+check-rt:
+	scripts/setup.sh
+	kver=$$(scripts/kernels.sh | grep -e '-rt-' | tail -n 1); \
+	test -n "$$kver" || { echo "no PREEMPT_RT kernel with headers installed" >&2; exit 1; }; \
+	scripts/check.sh -k "$$kver"
+
 bench:
 	scripts/bench.sh
 
@@ -52,6 +60,7 @@ help:
 	@echo "make check       install, build for every kernel, run the suite in a VM"
 	@echo "make demo        boot a VM, ping across a pair, show counters and RTTs"
 	@echo "make check-debug the suite on a KASAN/lockdep/kmemleak kernel (built once)"
+	@echo "make check-rt    the whole suite on the PREEMPT_RT kernel"
 	@echo "make soak        1000 load/unload cycles of 32 pairs in a VM (CYCLES=, KVER=)"
 	@echo "make lint        checkpatch --strict, sparse and W=1 on every kernel"
 	@echo "make bench       boot a VM, compare lo, veth and loopnic (ping, TCP, UDP)"

@@ -8,8 +8,10 @@
 #
 # Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-T SECONDS]
 #                         [-e NAME=VALUE]...
-#   -k KVER     only this kernel (repeatable; default: scripts/kernels.sh,
-#               plus the debug kernel of scripts/debug-kernel.sh if cached)
+#   -k KVER     only this kernel, with the whole suite (repeatable;
+#               default: scripts/kernels.sh, plus the debug kernel of
+#               scripts/debug-kernel.sh if cached; there, the debug and
+#               the PREEMPT_RT lanes run a subset: smoke, rt_subset)
 #   -t PATTERN  only tests whose name contains PATTERN (repeatable)
 #   -T SECONDS  timeout per test in the guest (default 180; 4 times that
 #               on the debug kernel, whose KASAN and lockdep slow TCG down)
@@ -41,7 +43,15 @@ patterns=()
 # KASAN, lockdep and kmemleak make the guest four to six times slower, too
 # slow for the whole suite in CI. Load, traffic on both paths and rmmod.
 smoke=(ping)
-smoke_kver=''
+# What it runs on a PREEMPT_RT kernel, where the lane took 1634 s of the
+# CI's 5400 (1345 s on 6.1): the tests whose code changes most under RT
+# (spinlocks that sleep, threaded interrupts and softirqs, hrtimers):
+# both data paths under traffic, the emulated interrupts, reconfiguration,
+# fault injection and recovery, path switches and rmmod under load. `make
+# check-rt` runs the whole suite there.
+rt_subset=(napi rmmod_flood loopnic_ring.sh ring_irq ring_reconfig faults txrecover pathswitch stress)
+# KVER -> the test patterns its lane runs, for lanes that run a subset
+declare -A subset=()
 test_timeout=''
 test_env=()
 usage()
@@ -103,13 +113,23 @@ if [ ${#kvers[@]} -eq 0 ]; then
 	if dkver=$(scripts/debug-kernel.sh -n 2>/dev/null); then
 		kvers+=("$dkver")
 		if [ ${#patterns[@]} -eq 0 ]; then
-			smoke_kver=$dkver
+			subset[$dkver]="${smoke[*]}"
 			log "debug kernel $dkver is cached: its lane runs the smoke tests (${smoke[*]}); make check-debug runs the whole suite on it"
 		else
 			log "debug kernel $dkver is cached: its lane runs too"
 		fi
 	else
 		log "no cached debug kernel: the KASAN/lockdep/kmemleak lane does not run (make check-debug builds it)"
+	fi
+	if [ ${#patterns[@]} -eq 0 ]; then
+		for k in "${kvers[@]}"; do
+			case $k in
+			*-rt-*)
+				subset[$k]="${rt_subset[*]}"
+				log "$k is PREEMPT_RT: its lane runs ${#rt_subset[@]} tests (${rt_subset[*]}); make check-rt runs the whole suite on it"
+				;;
+			esac
+		done
 	fi
 fi
 if [ ${#kvers[@]} -eq 0 ]; then
@@ -174,8 +194,9 @@ log "${#kvers[@]} kernel(s): ${kvers[*]}; $ntests test(s): ${tests[*]}"
 
 for kver in "${kvers[@]}"; do
 	t0=$SECONDS
-	if [ "$kver" = "$smoke_kver" ]; then
-		select_tests "${smoke[@]}"
+	if [ -n "${subset[$kver]:-}" ]; then
+		# shellcheck disable=SC2086 # a list of patterns without spaces
+		select_tests ${subset[$kver]}
 	else
 		select_tests "${patterns[@]}"
 	fi
