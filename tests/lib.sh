@@ -495,17 +495,23 @@ ethstat()
 		awk -v n="$2:" '$1 == n { print $2; f = 1 } END { exit !f }'
 }
 
+# ethstat_lines DEV [NS]: every ethtool -S counter of DEV as "name value".
+ethstat_lines()
+{
+	nsx "${2:-}" ethtool -S "$1" | awk -F': *' 'NR > 1 { gsub(/ /, "", $1); print $1, $2 }'
+}
+
 # All ethtool -S counters as "name=value ..." (for diagnostics).
 ethstats_all()
 {
-	nsx "${2:-}" ethtool -S "$1" | awk -F': *' 'NR > 1 { gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
+	ethstat_lines "$1" "${2:-}" | awk '{ printf "%s=%s ", $1, $2 }'
 }
 
 # counter_names_are DEV NS "NAMES": ethtool -S of DEV lists exactly NAMES.
 counter_names_are()
 {
 	local got want
-	got=$(nsx "$2" ethtool -S "$1" | awk -F: 'NR > 1 { gsub(/ /, "", $1); print $1 }' | sort | tr '\n' ' ')
+	got=$(ethstat_lines "$1" "$2" | awk '{ print $1 }' | sort | tr '\n' ' ')
 	want=$(tr -s '[:space:]' '\n' <<<"$3" | grep . | sort | tr '\n' ' ')
 	is_eq "$1 ethtool -S counter names" "$want" "$got"
 }
@@ -525,7 +531,7 @@ snap_pair()
 		snap_got=()
 		while read -r name v; do
 			snap_got[$name]=$v
-		done < <(nsx "$ns" ethtool -S "$dev" | awk -F': *' 'NR > 1 { gsub(/ /, "", $1); print $1, $2 }')
+		done < <(ethstat_lines "$dev" "$ns")
 		for s in $2; do
 			snap_arr[${end}_$s]=${snap_got[$s]:-missing}
 		done
