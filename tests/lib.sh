@@ -491,8 +491,8 @@ refused()
 # ethstat DEV NAME [NS]: one counter from ethtool -S; fails if absent.
 ethstat()
 {
-	nsx "${3:-}" ethtool -S "$1" |
-		awk -v n="$2:" '$1 == n { print $2; f = 1 } END { exit !f }'
+	ethstat_lines "$1" "${3:-}" |
+		awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }'
 }
 
 # ethstat_lines DEV [NS]: every ethtool -S counter of DEV as "name value".
