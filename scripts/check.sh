@@ -79,11 +79,45 @@ log() { printf 'check: %s\n' "$*"; }
 
 total_pass=0 total_fail=0 total_skip=0
 summaries=()
+crashes=()
+
+# running_test RESULTS: the test a dead guest was running (a header
+# without its result line), if any.
+running_test()
+{
+	[ -f "$1" ] || return 0
+	awk '/^# selftests: loopnic: / { t = $NF } /^(not )?ok [0-9]+ / { t = "" }
+	     END { print t }' "$1"
+}
+
+# crash_excerpt KVER TEST: what the console of a guest that died shows of
+# its end (an oops goes to the console whatever the log level), kept for
+# the summary: CI may show only the last lines of a long run.
+crash_excerpt()
+{
+	local console=build/vm/$1/console.log lines line
+
+	# From the first splat after the last test header on, without the
+	# register dump: the splat line, RIP and the call chain.
+	lines=$(awk '/^# selftests: loopnic: / { n = 0; next } { l[++n] = $0 }
+		END { for (i = 1; i <= n; i++) print l[i] }' "$console" 2>/dev/null |
+		scripts/dmesg-splat.sh -B 0 -A 60 - | sed 's/^[0-9]*[:-]//' |
+		grep -vE '(R[SB]P|RAX|RDX|RSI|R1[0-5]|R0[89]|FS|CS|CR2|DR[0-7]|Code|Hardware name): ' |
+		head -n 11)
+	[ -n "$lines" ] || lines=$(tail -n 8 "$console" 2>/dev/null)
+	crashes+=("guest of $1 died or timed out${2:+ during $2}; end of $console:")
+	[ -z "$lines" ] || while IFS= read -r line; do
+		crashes+=("  $line")
+	done <<<"$lines"
+}
 
 finish()
 {
 	local line
 	echo
+	for line in "${crashes[@]}"; do
+		log "$line"
+	done
 	log "summary"
 	for line in "${summaries[@]}"; do
 		printf '  %s\n' "$line"
@@ -222,6 +256,8 @@ for kver in "${kvers[@]}"; do
 	esac
 
 	out=$top/$bdir/out
+	# results of an earlier run must not count for a guest that died early
+	rm -rf "$out"
 	mkdir -p "$out"
 	log "$build_note; booting $kver for ${#tests[@]} test(s)"
 	tmo=${test_timeout:-180}
@@ -254,7 +290,9 @@ for kver in "${kvers[@]}"; do
 	0 | 1 | 124) ;; # 124: splat, counted below
 	125)
 		fail=$((fail + 1))
-		notes+=("VM crashed or timed out (1 failure)")
+		running=$(running_test "$out/results.tap")
+		notes+=("VM crashed or timed out${running:+ during $running} (1 failure)")
+		crash_excerpt "$kver" "$running"
 		;;
 	*)
 		fail=$((fail + 1))

@@ -14,9 +14,10 @@
 #                         kselftest runner (run_many), proving compatibility;
 #                         without it an equivalent built-in loop is used
 #   LOOPNIC_TEST_TIMEOUT  seconds per test (default 180)
-#   LOOPNIC_OUT           if set, results.tap (the whole KTAP stream), the
-#                         kernel log (dmesg.txt) and the dmesg of any test
-#                         that splatted (dmesg-TEST.txt) are written there
+#   LOOPNIC_OUT           if set, results.tap (the whole KTAP stream, written
+#                         as the tests run), the kernel log (dmesg.txt) and
+#                         the dmesg of any test that splatted
+#                         (dmesg-TEST.txt) are written there
 #
 # Each test runs between two dmesg markers; a kernel splat between them
 # fails that test, and so does state a test leaves behind (module still
@@ -222,7 +223,13 @@ else
 	builtin_run_many "${selected[@]}" >>"$results" 2>&1 </dev/null &
 fi
 runner=$!
-tail -n +1 --pid=$runner -f "$results"
+if [ -n "$OUT" ]; then
+	# Also into OUT as it comes: if the guest dies, the host still learns
+	# which tests had ended and which one was running.
+	tail -n +1 --pid=$runner -f "$results" | tee "$OUT/results.tap"
+else
+	tail -n +1 --pid=$runner -f "$results"
+fi
 wait $runner
 
 # ---- summary -----------------------------------------------------------
