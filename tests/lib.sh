@@ -557,30 +557,44 @@ sysstat()
 	nsx "${3:-}" cat "/sys/class/net/$1/statistics/$2"
 }
 
-# ipstat DEV RX|TX FIELD [NS]: a field of `ip -s link show` (the column
-# named FIELD under the RX: or TX: header), e.g. ipstat loopnic0 RX dropped.
+# ipstat_lines DEV [NS]: every total of `ip -s link show` as a line
+# "RX_packets 12" (direction, the column's name under the RX: or TX:
+# header, value).
+ipstat_lines()
+{
+	ipn "${2:-}" -s link show dev "$1" | awk '
+		want { for (i = 1; i <= n && i <= NF; i++) print dir "_" col[i], $i
+		       want = 0; next }
+		$1 == "RX:" || $1 == "TX:" { dir = substr($1, 1, 2); n = 0
+		       for (i = 2; i <= NF; i++) col[++n] = $i; want = 1 }'
+}
+
+# ipstat DEV RX|TX FIELD [NS]: one of those, e.g. ipstat loopnic0 RX dropped.
 ipstat()
 {
-	ipn "${4:-}" -s link show dev "$1" | awk -v dir="$2:" -v f="$3" '
-		want { split($0, v, " "); if (f in col) { print v[col[f]]; found = 1 }
-		       want = 0; next }
-		$1 == dir { split("", col); for (i = 2; i <= NF; i++) col[$i] = i - 1; want = 1 }
-		END { exit !found }'
+	ipstat_lines "$1" "${4:-}" | awk -v k="$2_$3" '
+		$1 == k { print $2; found = 1 } END { exit !found }'
 }
 
 # link_snap ARRAY [TOTALS]: ip -s link totals of $A (in $NS_A) and $B (in
 # $NS_B), as ARRAY[A_TX_packets] etc.; by default those that account for
-# every frame between them.
+# every frame between them. One `ip` run per end, so that each end's
+# totals are of one instant.
 LINK_TOTALS="TX_packets RX_packets RX_dropped RX_missed"
 link_snap()
 {
 	local -n ls_arr=$1
-	local end dev ns s
-	# shellcheck disable=SC2034 # ls_arr is a nameref
+	local end dev ns s k v
+	local -A ls_all
 	for end in A B; do
 		if [ $end = A ]; then dev=$A ns=$NS_A; else dev=$B ns=$NS_B; fi
+		ls_all=()
+		while read -r k v; do
+			ls_all[$k]=$v
+		done < <(ipstat_lines "$dev" "$ns")
 		for s in ${2:-$LINK_TOTALS}; do
-			ls_arr[${end}_$s]=$(ipstat "$dev" "${s%%_*}" "${s#*_}" "$ns")
+			# shellcheck disable=SC2034 # ls_arr is a nameref
+			ls_arr[${end}_$s]=${ls_all[$s]:-}
 		done
 	done
 }
