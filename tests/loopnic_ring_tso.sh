@@ -8,8 +8,8 @@
 # checksum would break the stream or count in B's TCP InCsumErrors. The
 # wire must carry nothing longer than the MTU, and ip -s link must count
 # segments on both ends (A TX = B RX). Then: TSO off, the line rate
-# stopping an SQ between two segments of a frame, PAUSE holding one, and
-# IPv6.
+# stopping an SQ between two segments of a frame, PAUSE holding one, an
+# SQ torn down (ethtool -G) while PAUSE holds one, and IPv6.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ MTU=1500
 SLOW_SPEED=100
 RING=64
 
-ktap_plan 10
+ktap_plan 11
 require_module
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -85,16 +85,20 @@ d()
 	echo $((now[$1] - base[$1]))
 }
 
+# snap_quiet ARRAY: snap once both ports are quiet (or say they are not).
+snap_quiet()
+{
+	wait_quiet $A "$NS_A" || diag "$A counters still moving"
+	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	snap "$1"
+}
+
 # quiet_stream DST BYTES: a stream between two snapshots of quiet ports.
 quiet_stream()
 {
-	wait_quiet $A "$NS_A"
-	wait_quiet $B "$NS_B"
-	snap base
+	snap_quiet base
 	stream "$@"
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
-	snap now
+	snap_quiet now
 	diag "sent $SENT, received $GOT; tx_tso_packets +$(d A_tso_packets), tx_tso_bytes +$(d A_tso_bytes), A TX +$(d A_TX_packets) B RX +$(d B_RX_packets)"
 }
 
@@ -163,27 +167,33 @@ wait_for 10 carrier_is $B 1 "$NS_B" || die "$B: no carrier after ethtool -G"
 # paused_stream: a stream while B posts no RX buffers for its first 2 s:
 # B's 64 buffers take one LSO frame and part of the next, which the wire
 # then holds, mid-frame, until B refills.
-RELEASE_RC=""
-paused_stream()
+# dry_stream CMD...: a stream A -> B that starts with B posting no RX
+# buffers; CMD runs beside it, and B refills once CMD ended. DRY_RC is
+# CMD's exit status, or 3 if B could not refill.
+DRY_RC=""
+dry_stream()
 {
-	local rel
-	wait_quiet $A "$NS_A"
-	wait_quiet $B "$NS_B"
-	snap base
-	base[A_paused]=$(pause_stat $A rx_pause_frames "$NS_A")
+	local pid
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
 	(
-		sleep 2
-		nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
+		rc=0
+		"$@" || rc=$?
+		nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off || rc=3
+		exit $rc
 	) &
-	rel=$!
-	bg_track $rel
+	pid=$!
+	bg_track $pid
 	stream 10.10.0.2 $BYTES
-	wait $rel
-	RELEASE_RC=$?
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
-	snap now
+	wait $pid
+	DRY_RC=$?
+}
+
+paused_stream()
+{
+	snap_quiet base
+	base[A_paused]=$(pause_stat $A rx_pause_frames "$NS_A")
+	dry_stream sleep 2
+	snap_quiet now
 	now[A_paused]=$(pause_stat $A rx_pause_frames "$NS_A")
 	diag "sent $SENT, received $GOT; $A honoured $(d A_paused) PAUSE, B rx_out_of_buffer +$(d B_oob)"
 }
@@ -198,7 +208,7 @@ pause_stat()
 paused()
 {
 	local rc=0
-	is_eq "rx_no_refill off after 2 s" 0 "$RELEASE_RC" || rc=1
+	is_eq "rx_no_refill off after 2 s" 0 "$DRY_RC" || rc=1
 	intact || rc=1
 	is_eq "B rx_out_of_buffer delta" 0 "$(d B_oob)" || rc=1
 	is_ge "PAUSE $A honoured" 1 "$(d A_paused)" || rc=1
@@ -206,6 +216,99 @@ paused()
 }
 paused_stream
 check "TSO with PAUSE, B out of RX buffers mid-frame: held, nothing dropped, intact" paused
+
+# sq_regs: of A's channels, the segments sent of the LSO frame at the head
+# of an SQ, added up (LOOPNIC_CH_SQ_HEAD_SEGS), into HELD_SEGS, and whether
+# an SQ is held (LOOPNIC_SQ_ST_HELD of LOOPNIC_CH_SQ_STATUS), into SQ_HELD;
+# from ethtool -d, see Documentation/ring-path.rst.
+REGS=/tmp/$TEST_NAME.$$.regs
+on_exit "rm -f $REGS $REGS.held"
+sq_regs()
+{
+	local n ch st
+	n=$(nsx "$NS_A" ethtool -l $A | awk '$1 == "Combined:" { n = $2 } END { print n }')
+	nsx "$NS_A" ethtool -d $A raw on >"$REGS" || return 1
+	HELD_SEGS=0 SQ_HELD=0
+	for ((ch = 0; ch < n; ch++)); do
+		HELD_SEGS=$((HELD_SEGS + $(od -An -t u8 -j $((0x1000 + ch * 0x100 + 0xf0)) -N 8 "$REGS")))
+		st=$(od -An -t u8 -j $((0x1000 + ch * 0x100 + 0xe8)) -N 8 "$REGS")
+		[ $((st & 4)) -eq 0 ] || SQ_HELD=1
+	done
+}
+
+# held_mid_frame: wait until the wire holds an LSO frame of A that it sent
+# part of. Fails if it holds one on a frame boundary (held, no segment
+# sent, for 1 s: nothing moves until B refills) or none within 20 s.
+held_mid_frame()
+{
+	local i boundary=0
+	for ((i = 0; i < 200; i++)); do
+		sq_regs || return 1
+		[ "$HELD_SEGS" -eq 0 ] || return 0
+		if [ "$SQ_HELD" -eq 1 ]; then
+			boundary=$((boundary + 1))
+			[ $boundary -lt 10 ] || return 1
+		else
+			boundary=0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# cut_stream: as paused_stream, but while the wire holds an LSO frame
+# mid-way, ethtool -G rebuilds A's channels: the old SQ's drain times out
+# and the rest of that frame is never sent; TCP sends it again later.
+# Where B's 64 buffers run out depends on the sizes of TCP's frames: on
+# a frame boundary, the stream just goes on once B refills, and is tried
+# again.
+# cut_held RING: once an LSO frame is held mid-way, ethtool -G A tx RING;
+# the segments sent of it in $REGS.held.
+cut_held()
+{
+	held_mid_frame || return 1
+	echo "$HELD_SEGS" >"$REGS.held"
+	nsx "$NS_A" ethtool -G $A tx "$1" || return 2
+}
+
+HELD_SEGS=0 CUTS=0
+cut_stream()
+{
+	local try ring=1024
+	snap_quiet base
+	for try in 1 2 3; do
+		ring=$((1536 - ring))
+		rm -f "$REGS.held"
+		dry_stream cut_held $ring
+		[ "$SENT" = "$GOT" ] || break
+		case $DRY_RC in
+		0)
+			HELD_SEGS=$(cat "$REGS.held")
+			CUTS=1
+			break
+			;;
+		1) diag "try $try: no LSO frame held mid-way (B ran dry on a frame boundary)" ;;
+		*)
+			diag "try $try: ethtool -G or B's refill failed ($DRY_RC)"
+			break
+			;;
+		esac
+	done
+	snap_quiet now
+	diag "sent $SENT, received $GOT; $HELD_SEGS segments of the held frame sent, $A tx_drops +$(d A_tx_drops)"
+}
+cut()
+{
+	local rc=0
+	is_eq "SQs torn down while an LSO frame was held mid-way" 1 "$CUTS" || rc=1
+	is_ge "segments of the held frame sent" 1 "$HELD_SEGS" || rc=1
+	is_ge "$A tx_drops delta (the rest of the frame)" 1 "$(d A_tx_drops)" || rc=1
+	# A TX = B RX: the segments sent of the cut frame count as sent.
+	intact || rc=1
+	return $rc
+}
+cut_stream
+check "TSO with PAUSE, SQ torn down mid-frame: the segments sent count as sent, the rest as drops" cut
 must nsx "$NS_A" ethtool -A $A rx off tx off
 must nsx "$NS_B" ethtool -A $B rx off tx off
 

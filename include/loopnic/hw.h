@@ -418,6 +418,13 @@ static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
 #define LOOPNIC_SQ_ST_STOPPED		BIT(0)
 #define LOOPNIC_SQ_ST_STALLED		BIT(1)
 #define LOOPNIC_SQ_ST_HELD		BIT(2)
+/*
+ * ro: of the LSO frame at the SQ's head, the segments already on the wire
+ * (the wire held the next one). Read once the SQ is stopped or the channel
+ * disabled, it tells the driver how much of a frame it will never see a
+ * CQE for was sent; it reads 0 again after RESET or the next enable.
+ */
+#define LOOPNIC_CH_SQ_HEAD_SEGS		0xf0
 
 /*
  * Queue blocks inside a channel block: base DMA address and log2 of the

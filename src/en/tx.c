@@ -52,9 +52,44 @@ static void loopnic_tx_buf_unmap(struct loopnic_channel *ch,
 }
 
 /*
+ * The LSO frame the device was cutting when it stopped gets no CQE, but
+ * the segments it had sent reach the peer: they count as sent, and
+ * loopnic_sq_drop_all() counts only the rest as dropped.
+ */
+static void loopnic_sq_complete_head_segs(struct loopnic_channel *ch)
+{
+	struct loopnic_sq *sq = &ch->sq;
+	struct loopnic_tx_buf *buf = NULL;
+	u32 segs, ix, seg_bytes;
+
+	segs = loopnic_hw_reg_read(ch->hw, LOOPNIC_REG_CH(ch->ix) +
+				   LOOPNIC_CH_SQ_HEAD_SEGS);
+	if (!segs)
+		return;
+	/* The head frame's skb is on its last WQE. */
+	for (ix = sq->cc; ix != sq->pc; ix++) {
+		buf = &sq->buf[ix & sq->mask];
+		if (buf->skb)
+			break;
+	}
+	if (ix == sq->pc || !skb_is_gso(buf->skb) || segs >= buf->packets) {
+		netdev_warn_once(ch->netdev, "ch%u: device reports %u segments sent of a frame that has no more\n",
+				 ch->ix, segs);
+		return;
+	}
+	/* All but the last segment are full: headers and gso_size of payload. */
+	seg_bytes = skb_tcp_all_headers(buf->skb) + skb_shinfo(buf->skb)->gso_size;
+	loopnic_count_frames(ch->port,
+			     LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_TX_PACKETS),
+			     segs, segs * seg_bytes);
+	buf->packets -= segs;
+}
+
+/*
  * With NAPI off and the device's engine stopped: the frames it completed
- * were sent, and count as sent, whether a poll came for them or not.
- * Called with BH disabled; returns the WQEs completed.
+ * were sent, and count as sent, whether a poll came for them or not, as
+ * do the segments it sent of an LSO frame it did not complete. Called with
+ * BH disabled; returns the WQEs completed.
  */
 u32 loopnic_sq_complete_sent(struct loopnic_channel *ch)
 {
@@ -62,6 +97,7 @@ u32 loopnic_sq_complete_sent(struct loopnic_channel *ch)
 
 	while (loopnic_poll_tx_cq(ch, 0))
 		;
+	loopnic_sq_complete_head_segs(ch);
 	return ch->sq.cc - cc;
 }
 

@@ -98,8 +98,10 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	 */
 	loopnic_hw_line_cancel(ch);
 	cancel_work_sync(&ch->tx_work);
-	/* The frame a held LSO segment was part of is gone with the SQ. */
-	ch->lso_seg = 0;
+	/*
+	 * ch->lso_seg stays until the channel is enabled again: the driver
+	 * reads it (LOOPNIC_CH_SQ_HEAD_SEGS) to account for the frame.
+	 */
 
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
 	spin_lock(&ch->rx_lock);
@@ -405,6 +407,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return loopnic_hw_cq_mod_read(ch, LOOPNIC_Q_RXCQ);
 	case LOOPNIC_CH_SQ_STATUS:
 		return loopnic_hw_sq_status(ch);
+	case LOOPNIC_CH_SQ_HEAD_SEGS:
+		return READ_ONCE(ch->lso_seg);
 	}
 	if (off >= LOOPNIC_CH_Q(0) && off < LOOPNIC_CH_Q(LOOPNIC_NUM_QUEUES)) {
 		off -= LOOPNIC_CH_Q(0);

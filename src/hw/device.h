@@ -118,7 +118,8 @@ struct loopnic_hw_ch {
 
 	/*
 	 * LSO (lso.c), engine only: the next segment of the head frame to
-	 * send, when the wire held one; the head frame's headers.
+	 * send, when the wire held one (also what LOOPNIC_CH_SQ_HEAD_SEGS
+	 * reads); the head frame's headers.
 	 */
 	u32 lso_seg;
 	u8 lso_hdr[LOOPNIC_HW_LSO_MAX_HDR];

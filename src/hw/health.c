@@ -52,6 +52,7 @@ void loopnic_hw_health_reset(struct loopnic_hw_ch *ch)
 	WRITE_ONCE(ch->sq_stopped, false);
 	WRITE_ONCE(ch->sq_stalled, false);
 	WRITE_ONCE(ch->sq_held, false);
+	WRITE_ONCE(ch->lso_seg, 0);
 	atomic_set(&ch->lost_irqs, 0);
 }
 
@@ -87,7 +88,7 @@ static void loopnic_hw_sq_reset(struct loopnic_hw_ch *ch)
 	 */
 	ch->fault.dec_valid = false;
 	ch->line_waiting = false;
-	ch->lso_seg = 0;
+	WRITE_ONCE(ch->lso_seg, 0);
 	WRITE_ONCE(ch->sq_stalled, false);
 	WRITE_ONCE(ch->sq_held, false);
 	/* The engine's next run sees the counters above: queue_work() orders them. */

@@ -114,7 +114,7 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 
 	*lenp = f->len;
 	if (!loopnic_hw_lso_parse(ch, f, &lso)) {
-		ch->lso_seg = 0;
+		WRITE_ONCE(ch->lso_seg, 0);
 		return false;
 	}
 	*lenp = f->len + (lso.nseg - 1) * lso.hdr_len;
@@ -136,10 +136,10 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 		loopnic_hw_lso_fixup(ch->frame, &lso, k, wf.len);
 		*ret = loopnic_hw_fault_xmit(ch, k, &wf, rx_chs, resume);
 		if (*ret == LOOPNIC_WIRE_HELD || *ret == LOOPNIC_WIRE_LINE_BUSY) {
-			ch->lso_seg = k;
+			WRITE_ONCE(ch->lso_seg, k);
 			return true;
 		}
 	}
-	ch->lso_seg = 0;
+	WRITE_ONCE(ch->lso_seg, 0);
 	return true;
 }
