@@ -495,6 +495,20 @@ ethstat()
 		awk -v n="$2" '$1 == n { print $2; f = 1 } END { exit !f }'
 }
 
+# regs_dump DEV NS FILE: DEV's register space (ethtool -d, raw) into FILE,
+# one word per line in hex (layout: Documentation/ring-path.rst).
+regs_dump()
+{
+	nsx "$2" ethtool -d "$1" raw on >"$3" || return 1
+	od -An -v -t x8 -w8 "$3" | tr -d ' ' >"$3.words" && mv "$3.words" "$3"
+}
+
+# regs_word FILE OFFSET: the word at OFFSET of a regs_dump, in decimal.
+regs_word()
+{
+	echo $((16#$(sed -n "$(($2 / 8 + 1))p" "$1")))
+}
+
 # ethstat_lines DEV [NS]: every ethtool -S counter of DEV as "name value".
 ethstat_lines()
 {

@@ -24,17 +24,9 @@ REGS=/tmp/$TEST_NAME.$$.regs
 on_exit "rm -f $REGS"
 
 # dump DEV NS: the register words, one per line, in hex.
-dump()
-{
-	nsx "$2" ethtool -d "$1" raw on > "$REGS" || return 1
-	od -An -v -t x8 -w8 "$REGS" | tr -d ' ' > "$REGS.words"
-	mv "$REGS.words" "$REGS"
-}
+dump() { regs_dump "$1" "$2" "$REGS"; }
 # reg OFFSET: the word at OFFSET in the last dump, in decimal.
-reg()
-{
-	echo $((16#$(sed -n "$(($1 / 8 + 1))p" "$REGS")))
-}
+reg() { regs_word "$REGS" "$1"; }
 # q_reg CH QUEUE REG: QUEUE 0 sq, 1 rq, 2 txcq, 3 rxcq; REG 0 base, 8
 # log_sz, 16 doorbell, 24 device counter.
 q_reg()

@@ -217,21 +217,20 @@ paused()
 paused_stream
 check "TSO with PAUSE, B out of RX buffers mid-frame: held, nothing dropped, intact" paused
 
-# sq_regs: of A's channels, the segments sent of the LSO frame at the head
-# of an SQ, added up (LOOPNIC_CH_SQ_HEAD_SEGS), into HELD_SEGS, and whether
-# an SQ is held (LOOPNIC_SQ_ST_HELD of LOOPNIC_CH_SQ_STATUS), into SQ_HELD;
-# from ethtool -d, see Documentation/ring-path.rst.
+# sq_regs N: of A's first N channels, the segments sent of the LSO frame
+# at the head of an SQ, added up (LOOPNIC_CH_SQ_HEAD_SEGS), into
+# HELD_SEGS, and whether an SQ is held (LOOPNIC_SQ_ST_HELD of
+# LOOPNIC_CH_SQ_STATUS), into SQ_HELD.
 REGS=/tmp/$TEST_NAME.$$.regs
 on_exit "rm -f $REGS $REGS.held"
 sq_regs()
 {
-	local n ch st
-	n=$(nsx "$NS_A" ethtool -l $A | awk '$1 == "Combined:" { n = $2 } END { print n }')
-	nsx "$NS_A" ethtool -d $A raw on >"$REGS" || return 1
+	local ch st
+	regs_dump $A "$NS_A" "$REGS" || return 1
 	HELD_SEGS=0 SQ_HELD=0
-	for ((ch = 0; ch < n; ch++)); do
-		HELD_SEGS=$((HELD_SEGS + $(od -An -t u8 -j $((0x1000 + ch * 0x100 + 0xf0)) -N 8 "$REGS")))
-		st=$(od -An -t u8 -j $((0x1000 + ch * 0x100 + 0xe8)) -N 8 "$REGS")
+	for ((ch = 0; ch < $1; ch++)); do
+		HELD_SEGS=$((HELD_SEGS + $(regs_word "$REGS" $((0x1000 + ch * 0x100 + 0xf0)))))
+		st=$(regs_word "$REGS" $((0x1000 + ch * 0x100 + 0xe8)))
 		[ $((st & 4)) -eq 0 ] || SQ_HELD=1
 	done
 }
@@ -241,9 +240,10 @@ sq_regs()
 # sent, for 1 s: nothing moves until B refills) or none within 20 s.
 held_mid_frame()
 {
-	local i boundary=0
+	local i n boundary=0
+	n=$(nsx "$NS_A" ethtool -l $A | awk '$1 == "Combined:" { n = $2 } END { print n }')
 	for ((i = 0; i < 200; i++)); do
-		sq_regs || return 1
+		sq_regs "$n" || return 1
 		[ "$HELD_SEGS" -eq 0 ] || return 0
 		if [ "$SQ_HELD" -eq 1 ]; then
 			boundary=$((boundary + 1))
