@@ -164,9 +164,7 @@ must nsx "$NS_A" ethtool -A $A rx on tx on
 must nsx "$NS_B" ethtool -A $B rx on tx on
 must nsx "$NS_B" ethtool -G $B rx $RING
 wait_for 10 carrier_is $B 1 "$NS_B" || die "$B: no carrier after ethtool -G"
-# paused_stream: a stream while B posts no RX buffers for its first 2 s:
-# B's 64 buffers take one LSO frame and part of the next, which the wire
-# then holds, mid-frame, until B refills.
+
 # dry_stream CMD...: a stream A -> B that starts with B posting no RX
 # buffers; CMD runs beside it, and B refills once CMD ended. DRY_RC is
 # CMD's exit status, or 3 if B could not refill.
@@ -188,6 +186,9 @@ dry_stream()
 	DRY_RC=$?
 }
 
+# paused_stream: a stream while B posts no RX buffers for its first 2 s:
+# B's 64 buffers take one LSO frame and part of the next, which the wire
+# then holds, mid-frame, until B refills.
 paused_stream()
 {
 	snap_quiet base
@@ -256,12 +257,6 @@ held_mid_frame()
 	return 1
 }
 
-# cut_stream: as paused_stream, but while the wire holds an LSO frame
-# mid-way, ethtool -G rebuilds A's channels: the old SQ's drain times out
-# and the rest of that frame is never sent; TCP sends it again later.
-# Where B's 64 buffers run out depends on the sizes of TCP's frames: on
-# a frame boundary, the stream just goes on once B refills, and is tried
-# again.
 # cut_held: once an LSO frame is held mid-way, ethtool -G changes A's TX
 # ring size (512 <-> 1024, so that it rebuilds); the segments sent of the
 # frame in $REGS.held.
@@ -274,6 +269,12 @@ cut_held()
 	nsx "$NS_A" ethtool -G $A tx $((cur == 512 ? 1024 : 512)) || return 2
 }
 
+# cut_stream: as paused_stream, but while the wire holds an LSO frame
+# mid-way, ethtool -G rebuilds A's channels: the old SQ's drain times out
+# and the rest of that frame is never sent; TCP sends it again later.
+# Where B's 64 buffers run out depends on the sizes of TCP's frames: on
+# a frame boundary, the stream just goes on once B refills, and is tried
+# again.
 HELD_SEGS=0 CUTS=0
 cut_stream()
 {
