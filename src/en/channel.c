@@ -285,35 +285,44 @@ static struct loopnic_channel *loopnic_ch_alloc(struct loopnic_port *port,
 	return ch;
 }
 
-/* Hand the rings to the device, enable the vector and NAPI, post buffers. */
+/*
+ * Hand the rings to the device, post buffers, then enable the vector and
+ * NAPI. Only one context at a time may post: the RQ and its page_pool's
+ * lockless cache have no lock. So the buffers go in while NAPI is still
+ * off, since it may run on another CPU as soon as it is on: request_irq()
+ * replays a message that reached the vector while it had no handler (the
+ * channel's last one, sent before the device stopped).
+ */
 static int loopnic_ch_activate(struct loopnic_channel *ch)
 {
 	int err;
 
 	loopnic_ch_program(ch);
-	err = loopnic_ch_request_irq(ch);
-	if (err)
-		return err;
-
-	napi_enable(&ch->napi);
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL,
 			     LOOPNIC_CH_CTRL_EN);
 	if (!(loopnic_hw_reg_read(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL) &
-	      LOOPNIC_CH_CTRL_EN)) {
-		napi_disable(&ch->napi);
-		loopnic_ch_free_irq(ch);
+	      LOOPNIC_CH_CTRL_EN))
 		return -EIO;
-	}
 
 	/* Page pool allocations expect BH context, as in NAPI. */
 	local_bh_disable();
-	/* Short of buffers (an injected failure): NAPI fills the rest. */
-	if (loopnic_post_rx_wqes(ch))
-		napi_schedule(&ch->napi);
+	loopnic_post_rx_wqes(ch);
 	local_bh_enable();
-	loopnic_cq_arm(ch, LOOPNIC_Q_TXCQ, &ch->txcq);
-	loopnic_cq_arm(ch, LOOPNIC_Q_RXCQ, &ch->rxcq);
+
+	err = loopnic_ch_request_irq(ch);
+	if (err) {
+		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
+		return err;
+	}
 	netdev_tx_reset_queue(ch->sq.txq);
+	napi_enable(&ch->napi);
+	/*
+	 * The CQs are disarmed: the first poll arms them, and posts what an
+	 * (injected) allocation failure left out.
+	 */
+	local_bh_disable();
+	napi_schedule(&ch->napi);
+	local_bh_enable();
 	loopnic_queue_set_napi(ch->netdev, ch->ix, &ch->napi, ch->irq);
 	WRITE_ONCE(ch->sq.enabled, true);
 	WRITE_ONCE(ch->rx_dim_on, ch->port->params.rx_adaptive);
