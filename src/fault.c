@@ -2,8 +2,9 @@
 /*
  * loopnic: fault injection knobs, /sys/kernel/debug/loopnic/<port>/faults/.
  * The wire's faults (drop, corrupt, duplicate, reorder, delay) are the
- * emulated device's (LOOPNIC_REG_FAULT*, src/hw/fault.c); rx_alloc and
- * tx_dma_map make the driver's own page_pool refill and DMA mapping fail.
+ * emulated device's (LOOPNIC_REG_FAULT*, src/hw/fault.c); rx_alloc,
+ * tx_dma_map and ch_activate make the driver's own page_pool refill, DMA
+ * mapping and channel activation (its request_irq()) fail.
  *
  * A rate file takes "N" (every Nth frame or buffer, counted from this
  * write; 0 is off) or "P%" (each one with probability P percent, up to
@@ -36,6 +37,7 @@ static const char * const loopnic_fault_names[LOOPNIC_FAULT_KNOBS] = {
 	[LOOPNIC_KNOB_DELAY_US]		= "delay_us",
 	[LOOPNIC_KNOB_DRV + LOOPNIC_DRV_FAULT_RX_ALLOC]		= "rx_alloc",
 	[LOOPNIC_KNOB_DRV + LOOPNIC_DRV_FAULT_TX_DMA_MAP]	= "tx_dma_map",
+	[LOOPNIC_KNOB_DRV + LOOPNIC_DRV_FAULT_CH_ACTIVATE]	= "ch_activate",
 };
 
 static u64 loopnic_fault_get(struct loopnic_port *port, unsigned int knob)

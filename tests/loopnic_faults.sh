@@ -27,9 +27,9 @@ K=100 N=10 SIZE=100 PORT=9000 GAP_MS=2
 # The receiver stops after this long without a datagram.
 IDLE=1
 DELAY_US=20000 PINGS=5
-KNOBS="corrupt delay delay_us drop duplicate reorder rx_alloc tx_dma_map"
+KNOBS="ch_activate corrupt delay delay_us drop duplicate reorder rx_alloc tx_dma_map"
 
-ktap_plan 23
+ktap_plan 25
 require_module
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -334,6 +334,41 @@ check "all faults off: no loss, no fault counted" \
 	A=fault_wire_corrupt=0 A=fault_wire_dup=0 A=fault_wire_reorder=0 \
 	A=fault_wire_delay=0 A=fault_tx_dma_map=0 B=fault_rx_alloc=0
 check_eq "all faults off: B's socket got all $K" $K "$GOT"
+
+# ch_activate 2: of ethtool -L 1 -> 2, the second channel's activation
+# fails; the port must be back on one channel, on new rings (the old ones'
+# counters are past the 0 the device restarts at), and work both ways.
+combined()
+{
+	nsx "$NS_A" ethtool -l $A | awk '
+		/^Current hardware settings/ { cur = 1 }
+		cur && $1 == "Combined:" { print $2 }'
+}
+activate_rollback()
+{
+	local out c0 c1
+	c0=$(ethstat $A fault_ch_activate "$NS_A") || return 1
+	fault_on "$FA" ch_activate 2
+	if out=$(nsx "$NS_A" ethtool -L $A combined 2 2>&1); then
+		echo "ethtool -L $A combined 2 succeeded with ch_activate 2"
+		return 1
+	fi
+	fault_off "$FA" ch_activate
+	grep -q "Cannot allocate memory" <<<"$out" || { echo "wrong error: $out"; return 1; }
+	c1=$(ethstat $A fault_ch_activate "$NS_A") || return 1
+	is_eq "fault_ch_activate delta" 1 $((c1 - c0)) &&
+		is_eq "$A channels" 1 "$(combined)" &&
+		is_eq "$A real TX queues" 1 \
+			"$(nsx "$NS_A" find /sys/class/net/$A/queues -name 'tx-*' | wc -l)" &&
+		ping_ok "$NS_A" 10.10.0.2 5
+}
+check "ch_activate 2: -L combined 2 fails with ENOMEM, $A stays on 1 channel and answers pings" \
+	activate_rollback
+wait_quiet $A "$NS_A"
+wait_quiet $B "$NS_B"
+flow $K
+check "after the failed -L: $K datagrams A -> B, none lost" \
+	all_counters A=tx_packets=$K B=rx_packets=$K A=fault_ch_activate=0
 
 # ---- the backlog path has no device to misbehave -----------------------
 

@@ -32,6 +32,7 @@ RING_STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
 rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped tx_tso_packets tx_tso_bytes
 fault_wire_drop fault_wire_corrupt
 fault_wire_dup fault_wire_reorder fault_wire_delay fault_rx_alloc fault_tx_dma_map
+fault_ch_activate
 tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall fault_lost_irq
 rx0_packets rx0_bytes
 rx0_frags tx0_packets tx0_bytes tx0_stopped tx0_wake tx0_doorbells ch0_events ch0_poll

@@ -309,7 +309,14 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	loopnic_post_rx_wqes(ch);
 	local_bh_enable();
 
-	err = loopnic_ch_request_irq(ch);
+	if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_CH_ACTIVATE)) {
+		local_bh_disable();
+		loopnic_count(ch->port, LOOPNIC_FAULT_CH_ACTIVATE, 1);
+		local_bh_enable();
+		err = -ENOMEM;
+	} else {
+		err = loopnic_ch_request_irq(ch);
+	}
 	if (err) {
 		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
 		return err;
@@ -645,20 +652,26 @@ int loopnic_en_reconfigure(struct loopnic_port *port,
 	loopnic_rss_program(port);
 	err = loopnic_chs_activate(chs);
 	if (err) {
-		/* The old rings are intact: give them back to the device. */
+		/*
+		 * Back to the old parameters on new rings: the device restarts
+		 * a ring's counters at 0 on enable, the old ones are past it.
+		 */
 		loopnic_chs_free(chs);
-		chs = old;
-		old = NULL;
 		port->params = old_params;
 		loopnic_rss_default(port, old_params.num_ch);
 		loopnic_rss_program(port);
-		if (loopnic_set_real_num_queues(port, old_params.num_ch) ||
+		netdev_warn(dev, "reconfiguration failed (%pe), back to the old settings\n",
+			    ERR_PTR(err));
+		chs = loopnic_chs_alloc(port, &old_params);
+		if (IS_ERR(chs) || loopnic_set_real_num_queues(port, old_params.num_ch) ||
 		    loopnic_chs_activate(chs)) {
 			/* Down in all but name: no queue wakes to reach xmit. */
 			netdev_err(dev, "reconfiguration failed, port left without channels\n");
 			loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_HOLD, 0);
 			port->chs = NULL;
-			loopnic_chs_free(chs);
+			if (!IS_ERR(chs))
+				loopnic_chs_free(chs);
+			loopnic_chs_free(old);
 			netif_carrier_off(dev);
 			return err;
 		}
