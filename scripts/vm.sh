@@ -113,8 +113,14 @@ share() { # TAG HOST_DIR: a writable 9p share
 # the guest cache it (boots 2x faster on 6.1); a larger msize cuts round
 # trips (6.1 defaults to 8 KiB).
 rootflags=${LOOPNIC_VM_ROOTFLAGS-msize=262144,cache=loose}
-# a big log buffer so that the dmesg of a long run does not wrap
-append="console=ttyS0 quiet panic=-1 log_buf_len=16M${LOOPNIC_VM_APPEND:+ $LOOPNIC_VM_APPEND}"
+# A big log buffer, so that the dmesg of a long run does not wrap. No
+# command-name recording for trace events: with it, every enabling of an
+# event while none is on (tests/lib.sh traced() does it often) registers
+# probes on sched_switch and sched_wakeup, which rewrites those hot sites
+# with text_poke_bp() and back; under TCG, 6.12 once died of an int3 left
+# at ttwu_do_activate's sched_wakeup site ("Oops: int3") as it did so.
+append="console=ttyS0 quiet panic=-1 log_buf_len=16M trace_options=norecord-cmd"
+append+="${LOOPNIC_VM_APPEND:+ $LOOPNIC_VM_APPEND}"
 append+=" init=$scripts/vm-guest-init.sh rootflags=$rootflags"
 # QEMU's "max" CPU has LA57. The KASAN kernel of scripts/debug-kernel.sh
 # (6.1.192) then reported a wild access in rcu_is_watching() from a timer
