@@ -132,6 +132,12 @@ bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 	bool short_of_pages = false;
 	u32 pc = rq->pc;
 
+	/*
+	 * The RQ and its page_pool's alloc cache have no lock: only the NAPI
+	 * that owns them posts, or the channel's owner while NAPI is off
+	 * (loopnic_ch_activate()). Either way NAPI's SCHED bit is held.
+	 */
+	DEBUG_NET_WARN_ON_ONCE(!test_bit(NAPI_STATE_SCHED, &ch->napi.state));
 	if (unlikely(test_bit(LOOPNIC_PFLAG_RX_NO_REFILL, &ch->port->pflags)))
 		return false;
 
