@@ -850,8 +850,31 @@ traced()
 		echo "the trace buffer overran (kept/written: $e): events were lost"
 		return 1
 	fi
-	grep -E ' loopnic_[a-z_]+: ' $TRACEFS/trace > "$TRACE_OUT"
+	grep -E ' loopnic_[a-z_]+: ' $TRACEFS/trace | trace_comms > "$TRACE_OUT"
 	return $rc
+}
+
+# trace_comms: trace lines with the task named. A guest of scripts/vm.sh
+# records no task names (trace_options=norecord-cmd), so a task shows as
+# <...>-PID: name the ones still alive (the kernel threads tests look
+# for) from /proc, spaces made underscores so that fields stay fields.
+trace_comms()
+{
+	awk '
+		$1 ~ /^<\.\.\.>-[0-9]+$/ {
+			pid = substr($1, 7)
+			if (!(pid in comm)) {
+				comm[pid] = "<...>"
+				f = "/proc/" pid "/comm"
+				if ((getline c < f) > 0) {
+					gsub(/ /, "_", c)
+					comm[pid] = c
+				}
+				close(f)
+			}
+			sub(/<\.\.\.>-/, comm[pid] "-")
+		}
+		{ print }'
 }
 
 # ev_count EVENT [KEY=VALUE...]: events EVENT in $TRACE_OUT whose fields
