@@ -509,6 +509,24 @@ regs_word()
 	echo $((16#$(sed -n "$(($2 / 8 + 1))p" "$1")))
 }
 
+# ring_of DEV NS RX|TX: the current ring size ethtool -g shows.
+ring_of()
+{
+	nsx "$2" ethtool -g "$1" | awk -v want="$3:" '
+		/^Current hardware settings/ { cur = 1 }
+		cur && $1 == want { print $2 }'
+}
+
+# combined_of DEV NS [max]: the Combined channel count of ethtool -l, the
+# current one or, with max, the maximum.
+combined_of()
+{
+	nsx "$2" ethtool -l "$1" | awk -v want="${3:-cur}" '
+		/^Pre-set maximums/ { sect = "max" }
+		/^Current hardware settings/ { sect = "cur" }
+		$1 == "Combined:" && sect == want { print $2 }'
+}
+
 # ethstat_lines DEV [NS]: every ethtool -S counter of DEV as "name value".
 ethstat_lines()
 {

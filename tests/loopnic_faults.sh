@@ -338,12 +338,6 @@ check_eq "all faults off: B's socket got all $K" $K "$GOT"
 # ch_activate 2: of ethtool -L 1 -> 2, the second channel's activation
 # fails; the port must be back on one channel, on new rings (the old ones'
 # counters are past the 0 the device restarts at), and work both ways.
-combined()
-{
-	nsx "$NS_A" ethtool -l $A | awk '
-		/^Current hardware settings/ { cur = 1 }
-		cur && $1 == "Combined:" { print $2 }'
-}
 activate_rollback()
 {
 	local out c0 c1
@@ -357,7 +351,7 @@ activate_rollback()
 	grep -q "Cannot allocate memory" <<<"$out" || { echo "wrong error: $out"; return 1; }
 	c1=$(ethstat $A fault_ch_activate "$NS_A") || return 1
 	is_eq "fault_ch_activate delta" 1 $((c1 - c0)) &&
-		is_eq "$A channels" 1 "$(combined)" &&
+		is_eq "$A channels" 1 "$(combined_of $A "$NS_A")" &&
 		is_eq "$A real TX queues" 1 \
 			"$(nsx "$NS_A" find /sys/class/net/$A/queues -name 'tx-*' | wc -l)" &&
 		ping_ok "$NS_A" 10.10.0.2 5

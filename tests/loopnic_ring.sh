@@ -216,12 +216,8 @@ check "RX ring refilled once rx_no_refill is off: pings answered" ping_ok "$NS_A
 
 # The cure (seed 003): a ring that holds the whole burst while the driver
 # does not refill. ethtool -G applies while the port is up.
-rx_ring_size()
-{
-	nsx "$2" ethtool -g "$1" | awk '/^Current/ { c = 1 } c && $1 == "RX:" { print $2; exit }'
-}
 must ip netns exec "$NS_B" ethtool -G $B rx 4096
-check "ethtool -G $B rx 4096 applied live" is_eq "$B RX ring" 4096 "$(rx_ring_size $B "$NS_B")"
+check "ethtool -G $B rx 4096 applied live" is_eq "$B RX ring" 4096 "$(ring_of $B "$NS_B" RX)"
 burst
 must ip netns exec "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
 cured()

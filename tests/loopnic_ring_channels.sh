@@ -23,15 +23,6 @@ FRAME=$((SIZE + 8 + 20 + 14))
 ktap_plan 7
 require_module
 
-# combined_of DEV NS max|cur: the Combined count of ethtool -l.
-combined_of()
-{
-	nsx "$2" ethtool -l "$1" | awk -v want="$3" '
-		/^Pre-set maximums/ { sect = "max" }
-		/^Current hardware settings/ { sect = "cur" }
-		$1 == "Combined:" && sect == want { print $2 }'
-}
-
 # channel_names N: the ring path's counter names with N channels.
 channel_names()
 {

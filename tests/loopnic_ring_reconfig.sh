@@ -20,20 +20,6 @@ PINGS=1500
 ktap_plan 7
 require_module
 
-# ring_of DEV NS RX|TX: the current ring size ethtool -g shows.
-ring_of()
-{
-	nsx "$2" ethtool -g "$1" | awk -v want="$3:" '
-		/^Current hardware settings/ { cur = 1 }
-		cur && $1 == want { print $2 }'
-}
-combined_of()
-{
-	nsx "$2" ethtool -l "$1" | awk '
-		/^Current hardware settings/ { cur = 1 }
-		cur && $1 == "Combined:" { print $2 }'
-}
-
 must_load path=ring
 pair_netns $A $B quiet
 

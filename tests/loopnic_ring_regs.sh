@@ -34,7 +34,6 @@ q_reg()
 	reg $((0x1000 + $1 * 0x100 + 0x20 + $2 * 0x20 + $3))
 }
 log2() { local n=$1 l=0; while ((n > 1)); do n=$((n / 2)); l=$((l + 1)); done; echo $l; }
-ring_size() { nsx "$NS_B" ethtool -g $B | awk -v k="$1:" '$1 == k { v = $2 } END { print v }'; }
 
 layout()
 {
@@ -50,8 +49,8 @@ check "ethtool -d: the register space, ID, channel count, ch0 on" layout
 sizes_match()
 {
 	dump $B "$NS_B" || return 1
-	is_eq "SQ log size" "$(log2 "$(ring_size TX)")" "$(q_reg 0 0 8)" &&
-		is_eq "RQ log size" "$(log2 "$(ring_size RX)")" "$(q_reg 0 1 8)"
+	is_eq "SQ log size" "$(log2 "$(ring_of $B "$NS_B" TX)")" "$(q_reg 0 0 8)" &&
+		is_eq "RQ log size" "$(log2 "$(ring_of $B "$NS_B" RX)")" "$(q_reg 0 1 8)"
 }
 check "ethtool -d: SQ and RQ sizes as ethtool -g says" sizes_match
 must nsx "$NS_B" ethtool -G $B rx 512

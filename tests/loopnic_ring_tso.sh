@@ -242,7 +242,7 @@ sq_regs()
 held_mid_frame()
 {
 	local i n boundary=0
-	n=$(nsx "$NS_A" ethtool -l $A | awk '$1 == "Combined:" { n = $2 } END { print n }')
+	n=$(combined_of $A "$NS_A")
 	for ((i = 0; i < 200; i++)); do
 		sq_regs "$n" || return 1
 		[ "$HELD_SEGS" -eq 0 ] || return 0
@@ -265,7 +265,7 @@ cut_held()
 	local cur
 	held_mid_frame || return 1
 	echo "$HELD_SEGS" >"$REGS.held"
-	cur=$(nsx "$NS_A" ethtool -g $A | awk '$1 == "TX:" { v = $2 } END { print v }')
+	cur=$(ring_of $A "$NS_A" TX)
 	nsx "$NS_A" ethtool -G $A tx $((cur == 512 ? 1024 : 512)) || return 2
 }
 
