@@ -206,6 +206,13 @@ static int loopnic_ch_request_irq(struct loopnic_channel *ch)
 {
 	int err;
 
+	/* Stands for the allocations request_irq() may fail. */
+	if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_CH_ACTIVATE)) {
+		local_bh_disable();
+		loopnic_count(ch->port, LOOPNIC_FAULT_CH_ACTIVATE, 1);
+		local_bh_enable();
+		return -ENOMEM;
+	}
 	snprintf(ch->irq_name, sizeof(ch->irq_name), "%s-ch%u",
 		 ch->netdev->name, ch->ix);
 	err = request_irq(ch->irq, loopnic_ch_irq, 0, ch->irq_name, ch);
@@ -309,14 +316,7 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 	loopnic_post_rx_wqes(ch);
 	local_bh_enable();
 
-	if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_CH_ACTIVATE)) {
-		local_bh_disable();
-		loopnic_count(ch->port, LOOPNIC_FAULT_CH_ACTIVATE, 1);
-		local_bh_enable();
-		err = -ENOMEM;
-	} else {
-		err = loopnic_ch_request_irq(ch);
-	}
+	err = loopnic_ch_request_irq(ch);
 	if (err) {
 		loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL, 0);
 		return err;
