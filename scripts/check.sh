@@ -97,13 +97,14 @@ crash_excerpt()
 {
 	local console=build/vm/$1/console.log lines line
 
-	# From the first splat after the last test header on, without the
-	# register dump: the splat line, RIP and the call chain.
+	# From the first splat after the last test header on, without most of
+	# the register dump: the splat line, RIP, the stack pointer and the
+	# faulting address (a double fault is told apart by them), the chain.
 	lines=$(awk '/^# selftests: loopnic: / { n = 0; next } { l[++n] = $0 }
 		END { for (i = 1; i <= n; i++) print l[i] }' "$console" 2>/dev/null |
 		scripts/dmesg-splat.sh -B 0 -A 60 - | sed 's/^[0-9]*[:-]//' |
-		grep -vE '(R[SB]P|RAX|RDX|RSI|R1[0-5]|R0[89]|FS|CS|CR2|DR[0-7]|Code|Hardware name): ' |
-		head -n 11)
+		grep -vE '(RAX|RDX|RSI|R1[0-5]|R0[89]|FS|CS|DR[0-7]|Code|Hardware name|PKRU): ' |
+		head -n 24)
 	[ -n "$lines" ] || lines=$(tail -n 8 "$console" 2>/dev/null)
 	crashes+=("guest of $1 died or timed out${2:+ during $2}; end of $console:")
 	[ -z "$lines" ] || while IFS= read -r line; do
