@@ -62,12 +62,16 @@ static void loopnic_sq_reset(struct loopnic_channel *ch)
 	struct loopnic_sq *sq = &ch->sq;
 	unsigned int done, lost;
 
-	/* No completion wakes the queue, no xmit posts, no poll runs. */
+	/*
+	 * No poll runs, then no xmit posts. The queue is stopped only once
+	 * NAPI is off: a poll that saw enabled set just before would wake it
+	 * again, and xmit would post to the SQ being reset.
+	 */
 	WRITE_ONCE(sq->enabled, false);
+	napi_disable(&ch->napi);
 	__netif_tx_lock_bh(sq->txq);
 	netif_tx_stop_queue(sq->txq);
 	__netif_tx_unlock_bh(sq->txq);
-	napi_disable(&ch->napi);
 
 	loopnic_ch_sq_cmd(ch, LOOPNIC_SQ_CMD_STOP);
 	local_bh_disable();
