@@ -110,7 +110,11 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 		local_bh_enable();
 	}
 
-	/* Pages still held by skbs in the stack keep the pool (and device) alive. */
+	/*
+	 * Pages still held by skbs in the stack keep the pool alive until they
+	 * come back. The device need not outlive it: 6.1's pool holds a
+	 * reference to it, 6.12's unmaps those pages here, at once.
+	 */
 	page_pool_destroy(rq->pool);
 	rq->pool = NULL;
 	dma_free_coherent(ch->pdev, (rq->mask + 1) * sizeof(*rq->wqe), rq->wqe,
