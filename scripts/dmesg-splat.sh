@@ -35,6 +35,7 @@ patterns=(
 	'[Kk]ernel panic' 'refcount_t: ' 'list_(add|del) corruption'
 	'ref_tracker: .* has [0-9]+/[0-9]+ users' 'blocked for more than'
 	'rcu: INFO: .*detected stalls' 'double fault' 'stack-protector'
+	'pagealloc: memory corruption'
 )
 regex=$(IFS='|'; echo "${patterns[*]}")
 
