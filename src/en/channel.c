@@ -304,6 +304,13 @@ static int loopnic_ch_activate(struct loopnic_channel *ch)
 {
 	int err;
 
+	/*
+	 * The device keeps the rings it has while the channel is on: it would
+	 * go on writing into the old, freed ones.
+	 */
+	if (WARN_ON_ONCE(loopnic_hw_reg_read(ch->hw, LOOPNIC_REG_CH(ch->ix) +
+					     LOOPNIC_CH_CTRL) & LOOPNIC_CH_CTRL_EN))
+		return -EBUSY;
 	loopnic_ch_program(ch);
 	loopnic_hw_reg_write(ch->hw, LOOPNIC_REG_CH(ch->ix) + LOOPNIC_CH_CTRL,
 			     LOOPNIC_CH_CTRL_EN);
