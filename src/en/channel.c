@@ -193,6 +193,23 @@ static void loopnic_ch_dim_stop(struct loopnic_channel *ch)
 	ch->tx_dim.state = DIM_START_MEASURE;
 }
 
+/*
+ * DIM as a new channel has it: the first profile, no history. Else one
+ * turned on again would compare the traffic with what it measured before
+ * it was turned off, and stay parked where it was if that looks the same.
+ */
+static void loopnic_dim_reset(struct dim *dim)
+{
+	dim->prev_stats = (struct dim_stats){};
+	dim->start_sample = (struct dim_sample){};
+	dim->measuring_sample = (struct dim_sample){};
+	dim->profile_ix = 0;
+	dim->tune_state = DIM_PARKING_ON_TOP;
+	dim->steps_right = 0;
+	dim->steps_left = 0;
+	dim->tired = 0;
+}
+
 static void loopnic_ch_program(struct loopnic_channel *ch)
 {
 	loopnic_q_program(ch, LOOPNIC_Q_SQ, ch->sq.dma, ch->sq.log_sz);
@@ -805,6 +822,11 @@ void loopnic_en_set_coalesce(struct loopnic_port *port)
 		struct loopnic_channel *ch = chs->c[i];
 
 		loopnic_ch_dim_stop(ch);
+		/* Adaptive kept on keeps its DIM; turned on again starts anew. */
+		if (!port->params.rx_adaptive)
+			loopnic_dim_reset(&ch->rx_dim);
+		if (!port->params.tx_adaptive)
+			loopnic_dim_reset(&ch->tx_dim);
 		loopnic_ch_program_coal(ch);
 		WRITE_ONCE(ch->rx_dim_on, port->params.rx_adaptive);
 		WRITE_ONCE(ch->tx_dim_on, port->params.tx_adaptive);
