@@ -83,6 +83,7 @@ enum loopnic_counter {
 	/* Ring path, TX timeout recovery (en/health.c). */
 	LOOPNIC_TX_TIMEOUT,
 	LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
+	LOOPNIC_TX_TIMEOUT_HELD,
 	LOOPNIC_TX_RECOVER,
 	/* Ring path, faults injected into the device (its registers). */
 	LOOPNIC_FAULT_SQ_STALL,

@@ -33,7 +33,7 @@ rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped tx_tso_packets tx_tso
 fault_wire_drop fault_wire_corrupt
 fault_wire_dup fault_wire_reorder fault_wire_delay fault_rx_alloc fault_tx_dma_map
 fault_ch_activate
-tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall fault_lost_irq
+tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall fault_lost_irq
 rx0_packets rx0_bytes
 rx0_frags tx0_packets tx0_bytes tx0_stopped tx0_wake tx0_doorbells ch0_events ch0_poll
 ch0_budget_exhausted ch0_arm ch0_irqs"

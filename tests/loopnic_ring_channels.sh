@@ -31,7 +31,7 @@ channel_names()
 	echo "rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped tx_tso_packets tx_tso_bytes"
 	echo "fault_wire_drop fault_wire_corrupt fault_wire_dup fault_wire_reorder"
 	echo "fault_wire_delay fault_rx_alloc fault_tx_dma_map fault_ch_activate"
-	echo "tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall fault_lost_irq"
+	echo "tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall fault_lost_irq"
 	for ((i = 0; i < $1; i++)); do
 		echo "rx${i}_packets rx${i}_bytes rx${i}_frags tx${i}_packets tx${i}_bytes"
 		echo "tx${i}_stopped tx${i}_wake tx${i}_doorbells ch${i}_events"

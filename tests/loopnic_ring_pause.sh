@@ -13,8 +13,10 @@
 # the socket, none is missed, and the pause counters (ethtool -I -a) and
 # tx0_stopped prove that the sender was held. BQL is kept out of the way on
 # the sender (limit_min) so that it is the SQ that fills, not the byte
-# budget. Then: ethtool -A toggled under a ping flood loses nothing, and a
-# held sender survives its receiver going down, and rmmod.
+# budget. Held past the core's TX watchdog, the SQ times out and is left
+# alone (tx_timeout_held, no reset), and still delivers everything. Then:
+# ethtool -A toggled under a ping flood loses nothing, and a held sender
+# survives its receiver going down, and rmmod.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -28,9 +30,13 @@ IDLE=6
 FLOOD=1500 TOGGLES=6
 
 STATS="rx_packets tx_packets tx_drops rx_drops rx_out_of_buffer
-rx_discards_phy tx_discards_phy rx0_packets tx0_packets tx0_stopped tx0_wake"
+rx_discards_phy tx_discards_phy rx0_packets tx0_packets tx0_stopped tx0_wake
+tx_timeout tx_timeout_held tx_recover"
+# LOOPNIC_WATCHDOG_TIMEO is 5 s and the core looks every 5 s: a queue
+# stopped is reported 5 to 10 s after its last frame.
+WATCHDOG_WAIT=30
 
-ktap_plan 12
+ktap_plan 13
 require_module
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -109,13 +115,16 @@ sender_settled()
 		[ "$(ethstat $A tx0_stopped "$NS_A")" -gt "${base[A_tx0_stopped]}" ]
 }
 
-# udp_burst: N datagrams A -> B while B posts no RX buffers, until the
-# sender is done or held with its TX queue stopped; then B refills. What B's
-# socket got goes into GOT, the counters into base and now.
+# udp_burst [IDLE [CMD...]]: N datagrams A -> B while B posts no RX
+# buffers, until the sender is done or held with its TX queue stopped; then
+# after CMD (default: a second) B refills. B's socket gives up after IDLE s
+# (default $IDLE) without a datagram. What it got goes into GOT, the
+# counters into base and now.
 GOT="" SENT=""
 udp_burst()
 {
-	local ready out sout rpid
+	local idle=${1:-$IDLE} ready out sout rpid
+	shift $(($# ? 1 : 0))
 	wait_quiet $A "$NS_A"
 	wait_quiet $B "$NS_B"
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
@@ -124,7 +133,7 @@ udp_burst()
 	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
 	out=$(mktemp /tmp/lnt-recv.XXXXXX)
 	sout=$(mktemp /tmp/lnt-send.XXXXXX)
-	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N $IDLE "$ready" >"$out" &
+	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N "$idle" "$ready" >"$out" &
 	rpid=$!
 	bg_track $rpid
 	wait_for 10 test -e "$ready" || die "UDP receiver did not start"
@@ -133,8 +142,12 @@ udp_burst()
 	bg_track $SENDER_PID
 	wait_for 60 sender_settled || diag "sender neither done nor held after 60 s"
 	diag "before refill: $A tx0_stopped=$(ethstat $A tx0_stopped "$NS_A") $B rx0_packets=$(ethstat $B rx0_packets "$NS_B")"
-	# Held long enough for the pause to be more than a blip.
-	sleep 1
+	if [ $# -gt 0 ]; then
+		"$@" || diag "before refill: $* failed"
+	else
+		# Held long enough for the pause to be more than a blip.
+		sleep 1
+	fi
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
 	wait "$SENDER_PID"
 	wait "$rpid"
@@ -207,6 +220,27 @@ held()
 	return $rc
 }
 check "the sender was held: PAUSE sent and honoured, its TX queue stopped and woke" held
+
+# ---- held past the TX watchdog ------------------------------------------
+
+timeout_held()
+{
+	[ "$(ethstat $A tx_timeout_held "$NS_A")" -gt "${base[A_tx_timeout_held]}" ]
+}
+udp_burst $((WATCHDOG_WAIT + 10)) wait_for $WATCHDOG_WAIT timeout_held
+held_watchdog()
+{
+	local rc=0
+	is_ge "A.tx_timeout delta" 1 "$(delta A tx_timeout)" || rc=1
+	is_ge "A.tx_timeout_held delta" 1 "$(delta A tx_timeout_held)" || rc=1
+	is_eq "A.tx_recover delta (no SQ reset)" 0 "$(delta A tx_recover)" || rc=1
+	is_eq "A.tx_drops delta" 0 "$(delta A tx_drops)" || rc=1
+	is_eq "datagrams received" $N "$GOT" || rc=1
+	is_eq "B.rx_out_of_buffer delta" 0 "$(delta B rx_out_of_buffer)" || rc=1
+	conserved || rc=1
+	return $rc
+}
+check "held past the TX watchdog: timed out, left alone (tx_timeout_held), all $N received" held_watchdog
 
 # ---- ethtool -A live, under a ping flood --------------------------------
 

@@ -56,13 +56,14 @@ check "a fault for a channel the port does not have is refused" \
 	refused sh -c "echo 1 > $DBG/fault_sq_stall"
 
 STATS="rx_packets tx_packets tx_drops rx_drops rx_out_of_buffer rx_discards_phy
-tx_discards_phy tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall
+tx_discards_phy tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall
 fault_lost_irq"
 declare -A base now
 listed()
 {
 	local s rc=0
-	for s in tx_timeout tx_timeout_recover_eq tx_recover fault_sq_stall fault_lost_irq; do
+	for s in tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall \
+		fault_lost_irq; do
 		is_eq "$A $s" 0 "$(ethstat $A $s "$NS_A")" || rc=1
 	done
 	return $rc

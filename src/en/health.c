@@ -10,7 +10,8 @@
  * the self-test) recovers the queue's channel:
  *  - completions written and never polled mean the interrupt was lost: a
  *    NAPI poll is enough (counted in tx_timeout_recover_eq);
- *  - an SQ held by PAUSE is flow control doing its job: left alone;
+ *  - an SQ held by PAUSE is flow control doing its job: left alone
+ *    (counted in tx_timeout_held);
  *  - anything else is an SQ the device stopped serving: it is reset (the
  *    channel's SQ and TX CQ only; its RQ keeps running), the frames it held
  *    are dropped and counted in tx_drops (tx_recover).
@@ -143,6 +144,9 @@ static void loopnic_ch_tx_recover(struct loopnic_channel *ch)
 	}
 	/* The receiver's PAUSE: resetting would drop what flow control keeps. */
 	if (st & LOOPNIC_SQ_ST_HELD) {
+		local_bh_disable();
+		loopnic_count(ch->port, LOOPNIC_TX_TIMEOUT_HELD, 1);
+		local_bh_enable();
 		netdev_info(ch->netdev, "ch%u: SQ held by flow control, not reset\n",
 			    ch->ix);
 		return;
