@@ -5,9 +5,10 @@
 # maximum and the port's count (one per online CPU by default, or the
 # channels= module parameter; loopnic_load.sh tests bad values); ethtool -S lists
 # mlx5's per-channel counters for each channel; UDP flows across a pair
-# are spread by the device's RSS over more than one RX queue, every
-# datagram is accounted for, and the per-channel counters sum to the
-# totals that ip -s link shows.
+# are spread by the device's RSS as the reference Toeplitz hash spreads
+# them under the key set with ethtool -X hkey, every datagram is
+# accounted for, and the per-channel counters sum to the totals that
+# ip -s link shows.
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,8 +20,14 @@ FLOWS=8 PER_FLOW=40 SIZE=200 PORT=9000
 N=$((FLOWS * PER_FLOW))
 # UDP datagram of SIZE bytes as a frame: Ethernet + IPv4 + UDP headers.
 FRAME=$((SIZE + 8 + 20 + 14))
+# The flows differ only in the low bits of their source port
+# (loopnic_udpflows.py binds 20001 + i), so under the random key of each
+# boot all of them share one queue about once in 64. Microsoft's RSS
+# verification key makes the spread deterministic, and checkable.
+KEY=6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa
+SPORT=20001
 
-ktap_plan 7
+ktap_plan 8
 require_module
 
 # channel_names N: the ring path's counter names with N channels.
@@ -65,6 +72,14 @@ check "ethtool -S lists the counters of $MAX_CH channels" counter_names_are $A "
 
 pair_netns $A $B quiet
 
+set_key()
+{
+	nsx "$NS_B" ethtool -X $B hkey $KEY || return 1
+	is_eq "$B RSS hash key (ethtool -x)" $KEY \
+		"$(nsx "$NS_B" ethtool -x $B | sed -n '/^RSS hash key:/{n;p;}')"
+}
+check "ethtool -X $B hkey: Microsoft's verification key set" set_key
+
 STATS="rx_packets rx_bytes tx_packets tx_bytes rx_out_of_buffer rx_discards_phy rx_drops tx_drops"
 for ((i = 0; i < MAX_CH; i++)); do
 	STATS+=" rx${i}_packets rx${i}_bytes tx${i}_packets tx${i}_bytes"
@@ -104,19 +119,45 @@ all_accounted()
 }
 check "$FLOWS UDP flows x $PER_FLOW datagrams: all $N sent, received and counted, no drops" all_accounted
 
+# ref_spread: each RX queue's datagrams by the reference Toeplitz hash
+# (Microsoft's RSS spec, checked against its published vector) of each
+# flow's addresses and ports, through the default table (entry j -> j % N).
+ref_spread()
+{
+	python3 - "$KEY" $FLOWS $PER_FLOW $SPORT $PORT $MAX_CH <<'PY'
+import socket, struct, sys
+key = int(sys.argv[1].replace(':', ''), 16)
+flows, per_flow, sport, dport, nq = (int(a) for a in sys.argv[2:])
+
+def toeplitz(data):
+    h = 0
+    for pos in range(len(data) * 8):
+        if data[pos // 8] & (0x80 >> pos % 8):
+            h ^= key >> (320 - 32 - pos) & 0xffffffff
+    return h
+
+vector = (socket.inet_aton('66.9.149.187') + socket.inet_aton('161.142.100.80') +
+          struct.pack('>HH', 2794, 1766))
+assert toeplitz(vector) == 0x51ccc178
+q = [0] * nq
+for i in range(flows):
+    h = toeplitz(socket.inet_aton('10.10.0.1') + socket.inet_aton('10.10.0.2') +
+                 struct.pack('>HH', sport + i, dport))
+    q[h % 128 % nq] += per_flow
+print(' '.join('rx%d=%d' % (i, n) for i, n in enumerate(q)))
+PY
+}
 spread()
 {
-	local i d used=0 list=""
+	local i ref got=""
+	ref=$(ref_spread) || return 1
 	for ((i = 0; i < MAX_CH; i++)); do
-		d=$(delta B rx${i}_packets)
-		list+=" rx$i=$d"
-		[ "$d" -gt 0 ] && used=$((used + 1))
+		got+=" rx$i=$(delta B rx${i}_packets)"
 	done
-	echo "B per RX queue:$list"
-	is_ge "RX queues that got datagrams" 2 $used
+	is_eq "B datagrams per RX queue" "$ref" "${got# }" &&
+		is_ge "RX queues that got datagrams" 2 "$(grep -o '=[1-9]' <<<"$ref" | wc -l)"
 }
-check "RSS spread the $FLOWS flows over at least 2 of $B's RX queues" spread
-diag "$(spread)"
+check "RSS spread the $FLOWS flows over $B's RX queues as the reference Toeplitz hash does" spread
 
 # sums END: per-channel counters add up to the totals, for the whole life
 # of the port (not just this test's deltas).
