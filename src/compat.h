@@ -26,6 +26,18 @@
 #endif
 
 /*
+ * Until 6.6 a pool handed out page fragments (page_pool_dev_alloc_frag())
+ * only if created with PP_FLAG_PAGE_FRAG; "page_pool: unify frag_count
+ * handling in page_pool_is_last_frag()" made every pool able to, and
+ * removed the flag.
+ */
+#ifdef PP_FLAG_PAGE_FRAG
+#define LOOPNIC_PP_FLAG_FRAG	PP_FLAG_PAGE_FRAG
+#else
+#define LOOPNIC_PP_FLAG_FRAG	0
+#endif
+
+/*
  * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>; <linux/etherdevice.h>
  * includes whichever the kernel has.
  */

@@ -2,22 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Jumbo frames on the ring path (path=ring, one channel): a frame longer
-# than one RX buffer (a page, about 3.6 KiB of it) is spread by the device
-# over several posted buffers, one RX CQE each (LOOPNIC_CQE_F_MORE on all
-# but the last), and the driver builds one skb from them: the first page as
-# head, the others as page fragments (counted in rx0_frags).
+# than one RX buffer (half a page, 1664 bytes of it) is spread by the
+# device over several posted buffers, one RX CQE each (LOOPNIC_CQE_F_MORE
+# on all but the last), and the driver builds one skb from them: the first
+# buffer as head, the others as page fragments (counted in rx0_frags).
 #
 # - The largest MTU (9198: 9216-byte frames less a VLAN header) is
 #   accepted, one more refused; MTU changes apply live.
-# - At MTU 9000, DF pings of 8972 bytes (9014-byte frames, three buffers)
+# - At MTU 9000, DF pings of 8972 bytes (9014-byte frames, six buffers)
 #   are answered and counted exactly: packets, bytes (the whole frame) and
-#   two fragments per frame; the device's trace shows the three-WQE RQ
+#   five fragments per frame; the device's trace shows the six-WQE RQ
 #   fetches and the F_MORE CQEs. Frames of one buffer add no fragment.
 # - TCP (iperf3) at MTU 9000 and 1500, with the throughput of both.
 # - A 64-entry RX ring that is not refilled (rx_no_refill) takes N jumbo
-#   datagrams: 21 fit (63 buffers), the rest are dropped whole into
-#   rx_out_of_buffer and the one buffer left stays posted: of three small
-#   frames sent next, one still lands in it. With pause on, all N jumbo
+#   datagrams: 10 fit (60 buffers), the rest are dropped whole into
+#   rx_out_of_buffer and the four buffers left stay posted: of six small
+#   frames sent next, four still land in them. With pause on, all N jumbo
 #   frames arrive once the ring is refilled.
 
 # shellcheck source=lib.sh
@@ -28,8 +28,9 @@ B=loopnic1
 MAX_MTU=9198
 MTU=9000
 COUNT=5
-# 9014-byte frames (MTU 9000) take three RX buffers of a 4 KiB page each.
-BUFS=3
+# 9014-byte frames (MTU 9000) take six RX buffers of 1664 bytes (the
+# driver's LOOPNIC_RX_BUF_LEN with 4 KiB pages).
+BUFS=6
 RING=64
 FIT=$((RING / BUFS))
 N=40 PORT=9000 IDLE=8
@@ -209,7 +210,7 @@ tcp_ok()
 tcp_jumbo()
 {
 	tcp_ok || return 1
-	# Mostly full-size segments: frames of three buffers.
+	# Mostly full-size segments: frames of six buffers.
 	is_ge "B rx0_frags delta" "$(delta B rx0_packets)" "$(delta B rx0_frags)" &&
 		is_ge "B rx_bytes / rx_packets" 8000 $(($(delta B rx_bytes) / $(delta B rx_packets)))
 }
@@ -287,8 +288,8 @@ second()
 	echo $((now[$k] - mid[$k]))
 }
 
-SMALL=3 SMALL_S=100
 LEFT=$((RING - FIT * BUFS))
+SMALL=$((LEFT + 2)) SMALL_S=100
 udp_burst $N $((MTU - 28)) $SMALL $SMALL_S
 overflow()
 {

@@ -16,13 +16,19 @@
 /* Headroom before a received frame, as most drivers leave for the stack. */
 #define LOOPNIC_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 /*
- * Every RQ entry is one page: a buffer after the headroom, leaving room for
- * the skb_shared_info that napi_build_skb() puts at the end of the page
- * when the buffer is a frame's first. Any buffer may be a frame's first, so
- * all have that size (about 3.6 KiB with 4 KiB pages); a longer frame
- * takes several, the later ones added to the skb as page fragments.
+ * Every RQ entry is half a page, a page_pool fragment, as mlx5e's legacy
+ * RQ strides a page for the standard MTU: a 1500-byte frame charges its
+ * socket 2 KiB, not 4, so that TCP's receive buffer holds what its window
+ * promised (tcp_adv_win_scale counts on at least half of the memory being
+ * payload) instead of collapsing its queue by copies. The buffer follows
+ * the headroom and leaves room for the skb_shared_info that
+ * napi_build_skb() puts at the end of the stride when the buffer is a
+ * frame's first. Any buffer may be a frame's first, so all have that size
+ * (1664 bytes with 4 KiB pages); a longer frame takes several, the later
+ * ones added to the skb as page fragments.
  */
-#define LOOPNIC_RX_BUF_LEN	(SKB_WITH_OVERHEAD(PAGE_SIZE) - LOOPNIC_RX_HEADROOM)
+#define LOOPNIC_RX_STRIDE	(PAGE_SIZE / 2)
+#define LOOPNIC_RX_BUF_LEN	(SKB_WITH_OVERHEAD(LOOPNIC_RX_STRIDE) - LOOPNIC_RX_HEADROOM)
 /* The largest frame, in buffers: the first is the head, the rest fragments. */
 #define LOOPNIC_RX_MAX_BUFS	DIV_ROUND_UP(LOOPNIC_HW_MAX_FRAME, LOOPNIC_RX_BUF_LEN)
 
@@ -89,6 +95,12 @@ struct loopnic_sq {
 	bool enabled;
 };
 
+/* A posted RX buffer: LOOPNIC_RX_STRIDE bytes at @offset in @page. */
+struct loopnic_rx_buf {
+	struct page *page;
+	u32 offset;
+};
+
 struct loopnic_rq {
 	struct loopnic_rx_wqe *wqe;
 	dma_addr_t dma;
@@ -96,7 +108,7 @@ struct loopnic_rq {
 	u32 cc;
 	u32 log_sz;
 	u32 mask;
-	struct page **page;
+	struct loopnic_rx_buf *buf;
 	struct page_pool *pool;
 	/*
 	 * A frame whose first buffers were polled and whose last was not

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loopnic ring path: receive, after mlx5e_poll_rx_cq() and
- * mlx5e_post_rx_wqes(). Every RQ entry is one page from a page_pool that
- * maps it for the device; a frame's first page becomes the skb's head, its
- * further pages (a frame longer than one buffer) the skb's page fragments,
- * all without a copy, and they go back to the pool when the stack frees
- * the skb.
+ * mlx5e_post_rx_wqes(). Every RQ entry is half a page from a page_pool
+ * that maps its pages for the device; a frame's first buffer becomes the
+ * skb's head, its further buffers (a frame longer than one) the skb's page
+ * fragments, all without a copy, and a page goes back to the pool when the
+ * stack freed both of its halves.
  */
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
@@ -19,20 +20,24 @@
 int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 {
 	struct page_pool_params pp = {
-		.flags		= PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.flags		= PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV |
+				  LOOPNIC_PP_FLAG_FRAG,
 		.order		= 0,
 		.pool_size	= size,
 		.nid		= dev_to_node(ch->pdev),
 		.dev		= ch->pdev,
 		.dma_dir	= DMA_FROM_DEVICE,
-		.max_len	= LOOPNIC_RX_BUF_LEN,
-		.offset		= LOOPNIC_RX_HEADROOM,
+		/* A recycled page is synced whole: the device may write either half. */
+		.max_len	= PAGE_SIZE,
+		.offset		= 0,
 	};
 	struct loopnic_rq *rq = &ch->rq;
 	int err = -ENOMEM;
 
 	BUILD_BUG_ON(LOOPNIC_RX_HEADROOM + LOOPNIC_RX_BUF_LEN +
-		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE);
+		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > LOOPNIC_RX_STRIDE);
+	/* A frame of the standard MTU, VLAN tag included, takes one buffer. */
+	BUILD_BUG_ON(LOOPNIC_RX_BUF_LEN < VLAN_ETH_FRAME_LEN);
 	BUILD_BUG_ON(LOOPNIC_RX_MAX_BUFS - 1 > MAX_SKB_FRAGS);
 	/* Even the smallest RQ holds the largest frame, which never arrived else. */
 	BUILD_BUG_ON(BIT(LOOPNIC_HW_MIN_LOG_SZ) < LOOPNIC_RX_MAX_BUFS);
@@ -43,8 +48,8 @@ int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 	rq->cc = 0;
 	rq->skb = NULL;
 	rq->skip = false;
-	rq->page = kvcalloc(size, sizeof(*rq->page), GFP_KERNEL);
-	if (!rq->page)
+	rq->buf = kvcalloc(size, sizeof(*rq->buf), GFP_KERNEL);
+	if (!rq->buf)
 		return -ENOMEM;
 	rq->wqe = dma_alloc_coherent(ch->pdev, size * sizeof(*rq->wqe), &rq->dma,
 				     GFP_KERNEL);
@@ -62,8 +67,8 @@ err_wqe:
 	dma_free_coherent(ch->pdev, size * sizeof(*rq->wqe), rq->wqe, rq->dma);
 	rq->wqe = NULL;
 err_page:
-	kvfree(rq->page);
-	rq->page = NULL;
+	kvfree(rq->buf);
+	rq->buf = NULL;
 	return err;
 }
 
@@ -99,10 +104,10 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 	}
 	rq->skip = false;
 	for (; rq->cc != rq->pc; rq->cc++) {
-		struct page **page = &rq->page[rq->cc & rq->mask];
+		struct loopnic_rx_buf *buf = &rq->buf[rq->cc & rq->mask];
 
-		page_pool_put_full_page(rq->pool, *page, false);
-		*page = NULL;
+		page_pool_put_full_page(rq->pool, buf->page, false);
+		buf->page = NULL;
 	}
 	if (lost) {
 		local_bh_disable();
@@ -120,8 +125,8 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 	dma_free_coherent(ch->pdev, (rq->mask + 1) * sizeof(*rq->wqe), rq->wqe,
 			  rq->dma);
 	rq->wqe = NULL;
-	kvfree(rq->page);
-	rq->page = NULL;
+	kvfree(rq->buf);
+	rq->buf = NULL;
 }
 
 /*
@@ -147,21 +152,21 @@ bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 
 	while (pc - rq->cc <= rq->mask) {
 		struct loopnic_rx_wqe *wqe = &rq->wqe[pc & rq->mask];
-		struct page *page;
+		struct loopnic_rx_buf *buf = &rq->buf[pc & rq->mask];
 
 		if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_RX_ALLOC)) {
 			loopnic_count(ch->port, LOOPNIC_FAULT_RX_ALLOC, 1);
-			page = NULL;
+			buf->page = NULL;
 		} else {
-			page = page_pool_dev_alloc_pages(rq->pool);
+			buf->page = page_pool_dev_alloc_frag(rq->pool, &buf->offset,
+							     LOOPNIC_RX_STRIDE);
 		}
-		if (unlikely(!page)) {
+		if (unlikely(!buf->page)) {
 			short_of_pages = true;
 			break;
 		}
-		rq->page[pc & rq->mask] = page;
-		wqe->addr = cpu_to_le64(page_pool_get_dma_addr(page) +
-					LOOPNIC_RX_HEADROOM);
+		wqe->addr = cpu_to_le64(page_pool_get_dma_addr(buf->page) +
+					buf->offset + LOOPNIC_RX_HEADROOM);
 		wqe->len = cpu_to_le32(LOOPNIC_RX_BUF_LEN);
 		pc++;
 	}
@@ -176,25 +181,27 @@ bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 	return short_of_pages;
 }
 
-static void loopnic_rx_sync(struct loopnic_channel *ch, struct page *page,
-			    u32 len)
+static void loopnic_rx_sync(struct loopnic_channel *ch,
+			    const struct loopnic_rx_buf *buf, u32 len)
 {
-	dma_sync_single_for_cpu(ch->pdev,
-				page_pool_get_dma_addr(page) + LOOPNIC_RX_HEADROOM,
+	dma_sync_single_for_cpu(ch->pdev, page_pool_get_dma_addr(buf->page) +
+				buf->offset + LOOPNIC_RX_HEADROOM,
 				len, page_pool_get_dma_dir(ch->rq.pool));
 }
 
-/* A frame's first buffer: the page becomes the skb's head. */
+/* A frame's first buffer: its stride of the page becomes the skb's head. */
 static struct sk_buff *loopnic_rx_build_skb(struct loopnic_channel *ch,
-					    struct page *page, u32 len)
+					    const struct loopnic_rx_buf *buf,
+					    u32 len)
 {
 	struct loopnic_rq *rq = &ch->rq;
 	struct sk_buff *skb;
 
-	loopnic_rx_sync(ch, page, len);
-	skb = napi_build_skb(page_address(page), PAGE_SIZE);
+	loopnic_rx_sync(ch, buf, len);
+	skb = napi_build_skb(page_address(buf->page) + buf->offset,
+			     LOOPNIC_RX_STRIDE);
 	if (unlikely(!skb)) {
-		page_pool_put_full_page(rq->pool, page, true);
+		page_pool_put_full_page(rq->pool, buf->page, true);
 		return NULL;
 	}
 	skb_mark_for_recycle(skb);
@@ -225,7 +232,7 @@ static void loopnic_rx_drop_frame(struct loopnic_channel *ch, bool more)
  */
 static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 				      const struct loopnic_cqe *cqe,
-				      struct page *page)
+				      const struct loopnic_rx_buf *buf)
 {
 	bool more = cqe->flags & LOOPNIC_CQE_F_MORE;
 	u32 len = le32_to_cpu(cqe->byte_cnt);
@@ -233,7 +240,7 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 	struct sk_buff *skb = rq->skb;
 
 	if (unlikely(rq->skip)) {
-		page_pool_put_full_page(rq->pool, page, true);
+		page_pool_put_full_page(rq->pool, buf->page, true);
 		rq->skip = more;
 		return NULL;
 	}
@@ -241,21 +248,22 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 	if (unlikely(len > LOOPNIC_RX_BUF_LEN || (!skb && len < ETH_HLEN) ||
 		     (skb && (!len || skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS ||
 			      skb->len + len > LOOPNIC_HW_MAX_FRAME)))) {
-		page_pool_put_full_page(rq->pool, page, true);
+		page_pool_put_full_page(rq->pool, buf->page, true);
 		loopnic_rx_drop_frame(ch, more);
 		return NULL;
 	}
 
 	if (!skb) {
-		skb = loopnic_rx_build_skb(ch, page, len);
+		skb = loopnic_rx_build_skb(ch, buf, len);
 		if (unlikely(!skb)) {
 			loopnic_rx_drop_frame(ch, more);
 			return NULL;
 		}
 	} else {
-		loopnic_rx_sync(ch, page, len);
-		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page,
-				LOOPNIC_RX_HEADROOM, len, PAGE_SIZE);
+		loopnic_rx_sync(ch, buf, len);
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, buf->page,
+				buf->offset + LOOPNIC_RX_HEADROOM, len,
+				LOOPNIC_RX_STRIDE);
 		loopnic_ch_count(ch, LOOPNIC_CHSTAT_RX_FRAGS, 1);
 	}
 	if (more) {
@@ -279,17 +287,17 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 	int work = 0;
 
 	while (work < budget && (cqe = loopnic_cqe_get(cq))) {
-		struct page *page = rq->page[rq->cc & rq->mask];
+		struct loopnic_rx_buf buf = rq->buf[rq->cc & rq->mask];
 		struct sk_buff *skb;
 		u32 len;
 
 		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
-		rq->page[rq->cc & rq->mask] = NULL;
+		rq->buf[rq->cc & rq->mask].page = NULL;
 		rq->cc++;
 		/* Read by loopnic_en_reconfigure() waiting for the CQ to drain. */
 		WRITE_ONCE(cq->cc, cq->cc + 1);
 
-		skb = loopnic_rx_buf(ch, cqe, page);
+		skb = loopnic_rx_buf(ch, cqe, &buf);
 		if (!skb) {
 			/* A dropped frame ends here too, and counts as work. */
 			if (!(cqe->flags & LOOPNIC_CQE_F_MORE))
