@@ -195,6 +195,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 	if (hrtimer_is_queued(&ch->line_timer))
 		return;
 
+	/* The line's clock is read when this run first needs it (wire.c). */
+	ch->line_now = 0;
 	/* A frame that fault injection held back may be due (fault.c). */
 	loopnic_hw_fault_tick(ch, &rx_chs);
 

@@ -330,27 +330,48 @@ out:
  * time charged (0 with no limit), or false and in @resume when to look
  * again: once the backlog is down to LOOPNIC_LINE_RESUME_NS, so that the
  * engine then sends a batch rather than one frame per wakeup.
+ *
+ * "now" is the engine run's first reading, which can only be early: the
+ * backlog it shows is never smaller than the true one, and only when it
+ * is too large is the clock read again. Frames of a run after the first
+ * find line_tat past that reading (the first moved it there), so their
+ * time is charged from line_tat, as with an exact clock while the line
+ * is busy; the line may run ahead of the true time by
+ * LOOPNIC_LINE_AHEAD_NS at most either way.
  */
-static bool loopnic_hw_line_take(struct loopnic_hw *hw, u32 len, u64 *cost,
+static bool loopnic_hw_line_take(struct loopnic_hw_ch *ch, u32 len, u64 *cost,
 				 u64 *resume)
 {
+	struct loopnic_hw *hw = ch->hw;
 	u32 mbps = READ_ONCE(hw->speed);
+	bool fresh = false;
 	s64 now, tat, next;
 
 	*cost = 0;
 	if (!mbps)
 		return true;
 	*cost = loopnic_line_ns(loopnic_line_bytes(len), mbps);
-	now = ktime_get_ns();
+	if (!ch->line_now) {
+		ch->line_now = ktime_get_ns();
+		fresh = true;
+	}
+	now = ch->line_now;
 	tat = atomic64_read(&hw->line_tat);
-	do {
+	for (;;) {
 		if (tat - now > LOOPNIC_LINE_AHEAD_NS) {
-			*resume = tat - LOOPNIC_LINE_RESUME_NS;
-			return false;
+			if (fresh) {
+				*resume = tat - LOOPNIC_LINE_RESUME_NS;
+				return false;
+			}
+			ch->line_now = ktime_get_ns();
+			now = ch->line_now;
+			fresh = true;
+			continue;
 		}
 		next = max(tat, now) + *cost;
-	} while (!atomic64_try_cmpxchg(&hw->line_tat, &tat, next));
-	return true;
+		if (atomic64_try_cmpxchg(&hw->line_tat, &tat, next))
+			return true;
+	}
 }
 
 static enum hrtimer_restart loopnic_hw_line_timer(struct hrtimer *timer)
@@ -398,7 +419,7 @@ enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 	struct loopnic_hw *rx;
 	u64 cost;
 
-	if (!loopnic_hw_line_take(hw, len, &cost, resume)) {
+	if (!loopnic_hw_line_take(src, len, &cost, resume)) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, src->idx, len,
 				      LOOPNIC_TRACE_WIRE_LINE_BUSY);
 		return LOOPNIC_WIRE_LINE_BUSY;
