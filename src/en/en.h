@@ -96,7 +96,7 @@ struct loopnic_sq {
 };
 
 /* A posted RX buffer: LOOPNIC_RX_STRIDE bytes at @offset in @page. */
-struct loopnic_rx_buf {
+struct loopnic_rq_buf {
 	struct page *page;
 	u32 offset;
 };
@@ -108,7 +108,7 @@ struct loopnic_rq {
 	u32 cc;
 	u32 log_sz;
 	u32 mask;
-	struct loopnic_rx_buf *buf;
+	struct loopnic_rq_buf *buf;
 	struct page_pool *pool;
 	/*
 	 * A frame whose first buffers were polled and whose last was not

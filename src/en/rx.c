@@ -104,7 +104,7 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 	}
 	rq->skip = false;
 	for (; rq->cc != rq->pc; rq->cc++) {
-		struct loopnic_rx_buf *buf = &rq->buf[rq->cc & rq->mask];
+		struct loopnic_rq_buf *buf = &rq->buf[rq->cc & rq->mask];
 
 		page_pool_put_full_page(rq->pool, buf->page, false);
 		buf->page = NULL;
@@ -152,7 +152,7 @@ bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 
 	while (pc - rq->cc <= rq->mask) {
 		struct loopnic_rx_wqe *wqe = &rq->wqe[pc & rq->mask];
-		struct loopnic_rx_buf *buf = &rq->buf[pc & rq->mask];
+		struct loopnic_rq_buf *buf = &rq->buf[pc & rq->mask];
 
 		if (loopnic_drv_fault(ch->port, LOOPNIC_DRV_FAULT_RX_ALLOC)) {
 			loopnic_count(ch->port, LOOPNIC_FAULT_RX_ALLOC, 1);
@@ -182,7 +182,7 @@ bool loopnic_post_rx_wqes(struct loopnic_channel *ch)
 }
 
 static void loopnic_rx_sync(struct loopnic_channel *ch,
-			    const struct loopnic_rx_buf *buf, u32 len)
+			    const struct loopnic_rq_buf *buf, u32 len)
 {
 	dma_sync_single_for_cpu(ch->pdev, page_pool_get_dma_addr(buf->page) +
 				buf->offset + LOOPNIC_RX_HEADROOM,
@@ -191,7 +191,7 @@ static void loopnic_rx_sync(struct loopnic_channel *ch,
 
 /* A frame's first buffer: its stride of the page becomes the skb's head. */
 static struct sk_buff *loopnic_rx_build_skb(struct loopnic_channel *ch,
-					    const struct loopnic_rx_buf *buf,
+					    const struct loopnic_rq_buf *buf,
 					    u32 len)
 {
 	struct loopnic_rq *rq = &ch->rq;
@@ -232,7 +232,7 @@ static void loopnic_rx_drop_frame(struct loopnic_channel *ch, bool more)
  */
 static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 				      const struct loopnic_cqe *cqe,
-				      const struct loopnic_rx_buf *buf)
+				      const struct loopnic_rq_buf *buf)
 {
 	bool more = cqe->flags & LOOPNIC_CQE_F_MORE;
 	u32 len = le32_to_cpu(cqe->byte_cnt);
@@ -287,7 +287,7 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 	int work = 0;
 
 	while (work < budget && (cqe = loopnic_cqe_get(cq))) {
-		struct loopnic_rx_buf buf = rq->buf[rq->cc & rq->mask];
+		struct loopnic_rq_buf buf = rq->buf[rq->cc & rq->mask];
 		struct sk_buff *skb;
 		u32 len;
 
