@@ -265,7 +265,19 @@ enum loopnic_hw_wire {
 	 * until the time given, in ktime_get_ns() time.
 	 */
 	LOOPNIC_WIRE_LINE_BUSY,
+	/*
+	 * Fault injection delays the frame (LOOPNIC_FAULT_DELAY): it, and
+	 * everything behind it, stays in the SQ until the time given.
+	 */
+	LOOPNIC_WIRE_DELAYED,
 };
+
+/* The frame stays at the head of the SQ, to be sent again later. */
+static inline bool loopnic_hw_wire_waits(enum loopnic_hw_wire ret)
+{
+	return ret == LOOPNIC_WIRE_HELD || ret == LOOPNIC_WIRE_LINE_BUSY ||
+	       ret == LOOPNIC_WIRE_DELAYED;
+}
 
 enum loopnic_hw_wire loopnic_hw_wire_xmit(struct loopnic_hw_ch *src,
 					  struct loopnic_hw_wire_frame *wf,

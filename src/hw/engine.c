@@ -191,7 +191,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		return;
 	/* Pairs with the barrier of an SQ reset before it cleared sq_stopped. */
 	smp_rmb();
-	/* A doorbell while the head frame waits for the line: the timer wakes us. */
+	/* A doorbell while the head frame waits for a time: the timer wakes us. */
 	if (hrtimer_is_queued(&ch->line_timer))
 		return;
 
@@ -218,8 +218,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		/*
 		 * Held: releasing the hold, or the peer's RQ doorbell after
 		 * PAUSE, requeues us, and we gather it again. A busy line
-		 * (LOOPNIC_REG_SPEED) does so through our timer. An LSO frame
-		 * goes on from the segment that was held.
+		 * (LOOPNIC_REG_SPEED) or an injected delay does so through our
+		 * timer. An LSO frame goes on from the segment that was held.
 		 */
 		if (f.flags & LOOPNIC_TX_F_LSO) {
 			err = !loopnic_hw_lso_xmit(ch, &f, &len, &rx_chs, &resume, &ret);
@@ -231,8 +231,8 @@ void loopnic_hw_engine_work(struct work_struct *work)
 			held = true;
 			break;
 		}
-		if (ret == LOOPNIC_WIRE_LINE_BUSY) {
-			if (!ch->line_waiting) {
+		if (ret == LOOPNIC_WIRE_LINE_BUSY || ret == LOOPNIC_WIRE_DELAYED) {
+			if (ret == LOOPNIC_WIRE_LINE_BUSY && !ch->line_waiting) {
 				ch->line_waiting = true;
 				atomic64_inc(&ch->hw->tx_shaped);
 			}

@@ -5,7 +5,6 @@
  * the cable loses, corrupts, duplicates, reorders or delays it, from the
  * bytes alone, as a faulty link or a netem box between two hosts would.
  */
-#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -144,23 +143,6 @@ void loopnic_hw_fault_tick(struct loopnic_hw_ch *ch, unsigned long *rx_chs)
 }
 
 /*
- * Hold the frame for LOOPNIC_REG_FAULT_DELAY_US. What the batch delivered
- * so far is announced first, so that only this frame and those behind it
- * wait. The engine runs in process context.
- */
-static void loopnic_hw_fault_delay(struct loopnic_hw_ch *ch, unsigned long *rx_chs)
-{
-	u32 us = min_t(u32, READ_ONCE(ch->hw->fault_delay_us), LOOPNIC_HW_DELAY_MAX_US);
-
-	loopnic_hw_cq_event(ch, LOOPNIC_Q_TXCQ);
-	loopnic_hw_wire_flush(ch->hw, *rx_chs);
-	*rx_chs = 0;
-	/* Not fsleep(): it may sleep twice as long, or to the next jiffy. */
-	if (us)
-		usleep_range(us, us + us / 16 + 10);
-}
-
-/*
  * loopnic_hw_wire_xmit() through the faults set on the sending device,
  * for the frame at the head of the SQ or its LSO segment @seg (0 without
  * LSO): each segment draws its own. LOOPNIC_WIRE_HELD keeps the decisions
@@ -217,9 +199,19 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
 		if (end)
 			frame[end - 1] ^= 0x01;
 	}
+	/*
+	 * The frame, and all behind it, waits at the head of the SQ, as for
+	 * a busy line; sent again, it keeps its other decisions.
+	 */
 	if (dec & BIT(LOOPNIC_FAULT_DELAY)) {
-		loopnic_hw_fault_delay(ch, rx_chs);
+		u32 us = min_t(u32, READ_ONCE(hw->fault_delay_us),
+			       LOOPNIC_HW_DELAY_MAX_US);
+
 		fc->dec &= ~BIT(LOOPNIC_FAULT_DELAY);
+		if (us) {
+			*resume = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
+			return LOOPNIC_WIRE_DELAYED;
+		}
 	}
 	if (dec & BIT(LOOPNIC_FAULT_REORDER)) {
 		memcpy(fc->held, frame, len);
@@ -234,7 +226,7 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
 
 	ret = loopnic_hw_wire_xmit_staged(ch, frame, len, rx_chs, resume);
 	/* Tried again later with the same decisions (dec_ctr). */
-	if (ret == LOOPNIC_WIRE_HELD || ret == LOOPNIC_WIRE_LINE_BUSY)
+	if (loopnic_hw_wire_waits(ret))
 		return ret;
 	/* A copy that finds the line busy is not sent: the cable made none. */
 	if (ret == LOOPNIC_WIRE_SENT && (dec & BIT(LOOPNIC_FAULT_DUP)) &&

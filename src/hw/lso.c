@@ -102,7 +102,7 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
  * Send the LSO frame @f at the head of the SQ, from the segment the wire
  * held last time (ch->lso_seg) on. False if the frame is malformed: then
  * nothing is sent. Else *@ret is what the wire said of the last segment
- * tried: held (LOOPNIC_WIRE_HELD, LOOPNIC_WIRE_LINE_BUSY) or gone, and
+ * tried: held (loopnic_hw_wire_waits()) or gone, and
  * *@lenp the bytes of all segments, for the frame's CQE.
  */
 bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
@@ -135,7 +135,7 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 		memcpy(ch->frame, ch->lso_hdr, lso.hdr_len);
 		loopnic_hw_lso_fixup(ch->frame, &lso, k, wf.len);
 		*ret = loopnic_hw_fault_xmit(ch, k, &wf, rx_chs, resume);
-		if (*ret == LOOPNIC_WIRE_HELD || *ret == LOOPNIC_WIRE_LINE_BUSY) {
+		if (loopnic_hw_wire_waits(*ret)) {
 			WRITE_ONCE(ch->lso_seg, k);
 			return true;
 		}
