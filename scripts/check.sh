@@ -47,9 +47,11 @@ smoke=(ping)
 # CI's 5400 (1345 s on 6.1): the tests whose code changes most under RT
 # (spinlocks that sleep, threaded interrupts and softirqs, hrtimers):
 # both data paths under traffic, the emulated interrupts, reconfiguration,
-# fault injection and recovery, path switches and rmmod under load. `make
+# fault injection and recovery, the ring path with its engines in softirq
+# context (_softirq), path switches and rmmod under load. `make
 # check-rt` runs the whole suite there.
-rt_subset=(napi rmmod_flood loopnic_ring.sh ring_irq ring_reconfig faults txrecover pathswitch stress)
+rt_subset=(napi rmmod_flood loopnic_ring.sh ring_irq ring_reconfig faults txrecover _softirq
+	pathswitch stress)
 # What it runs on a stock kernel newer than the oldest one (6.12 beside
 # 6.1), whose whole lane took 1555 s here, too much beside the others in
 # the CI's 5400: the tests of what the driver does differently there or

@@ -126,6 +126,41 @@ static const struct kernel_param_ops loopnic_path_param_ops = {
 module_param_cb(path, &loopnic_path_param_ops, NULL, 0444);
 MODULE_PARM_DESC(path, "Data path of new ports: backlog (default) or ring");
 
+/* LOOPNIC_REG_ENGINE of every port's NIC, indexed by its value. */
+static const char * const loopnic_hw_engine_names[] = {
+	[LOOPNIC_ENGINE_THREAD]		= "thread",
+	[LOOPNIC_ENGINE_SOFTIRQ]	= "softirq",
+};
+
+u32 loopnic_hw_engine = LOOPNIC_ENGINE_THREAD;
+
+static int loopnic_param_set_hw_engine(const char *val, const struct kernel_param *kp)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(loopnic_hw_engine_names); i++) {
+		if (val && sysfs_streq(val, loopnic_hw_engine_names[i])) {
+			loopnic_hw_engine = i;
+			return 0;
+		}
+	}
+	pr_err("invalid hw_engine=%s: must be thread or softirq\n", val ?: "");
+	return -EINVAL;
+}
+
+static int loopnic_param_get_hw_engine(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", loopnic_hw_engine_names[loopnic_hw_engine]);
+}
+
+static const struct kernel_param_ops loopnic_hw_engine_param_ops = {
+	.set = loopnic_param_set_hw_engine,
+	.get = loopnic_param_get_hw_engine,
+};
+module_param_cb(hw_engine, &loopnic_hw_engine_param_ops, NULL, 0444);
+MODULE_PARM_DESC(hw_engine,
+		 "Ring path: where the emulated NIC's TX engines run: thread (default, a kworker beside the CPUs) or softirq (on the CPU that rings the doorbell)");
+
 static void loopnic_wire(struct net_device *a, struct net_device *b)
 {
 	struct loopnic_port *pa = netdev_priv(a), *pb = netdev_priv(b);

@@ -348,6 +348,11 @@ load_module()
 		LOAD_ERR="could not remove the previous loopnic instance"
 		return 1
 	fi
+	# LOOPNIC_HW_ENGINE=softirq runs a test with the NIC's TX engines
+	# in softirq context (loopnic_ring_softirq.sh); a test's own choice wins.
+	if [ -n "${LOOPNIC_HW_ENGINE:-}" ] && [[ " $* " != *" hw_engine="* ]]; then
+		set -- "$@" "hw_engine=$LOOPNIC_HW_ENGINE"
+	fi
 	if [ -n "$LOOPNIC_KO" ]; then
 		LOAD_ERR=$(insmod "$LOOPNIC_KO" "$@" 2>&1)
 	else
@@ -355,6 +360,22 @@ load_module()
 	fi
 	rc=$?
 	return $rc
+}
+
+# rerun_softirq TEST: one test point: tests/TEST again, with every load in
+# hw_engine=softirq (load_module), its output as diagnostics.
+rerun_softirq()
+{
+	local t=$1 out rc
+
+	out=$(LOOPNIC_HW_ENGINE=softirq bash "$(dirname "${BASH_SOURCE[0]}")/$t" 2>&1)
+	rc=$?
+	diag "$out"
+	case $rc in
+	0) ktap_ok "$t with hw_engine=softirq" ;;
+	4) ktap_skip "$t with hw_engine=softirq" "$(grep -m1 -o 'SKIP.*' <<<"$out")" ;;
+	*) ktap_fail "$t with hw_engine=softirq (exit $rc)" ;;
+	esac
 }
 
 # shellcheck disable=SC2120 # parameters are optional

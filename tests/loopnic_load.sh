@@ -22,9 +22,10 @@ BAD_PARAMS=(
 	"rq_size=4" "rq_size=12" "rq_size=16384" "rq_size=" "rq_size=-8"
 	"rq_size=x"
 	"channels=0" "channels=9" "channels=x" "channels=" "channels=-1"
+	"hw_engine=bogus" "hw_engine=" "hw_engine=1" "hw_engine=softirqx"
 )
 
-ktap_plan $((14 + ${#BAD_PARAMS[@]}))
+ktap_plan $((16 + ${#BAD_PARAMS[@]}))
 require_module
 
 # good_load DESC N PARAMS...: one test point: insmod with PARAMS must
@@ -72,7 +73,7 @@ drivers_are_loopnic()
 params_readonly()
 {
 	local p f rc=0
-	for p in pairs path backlog_len sq_size rq_size channels; do
+	for p in pairs path backlog_len sq_size rq_size channels hw_engine; do
 		f=/sys/module/loopnic/parameters/$p
 		[ -e "$f" ] || continue
 		if (echo 2 > "$f") 2>/dev/null; then
@@ -141,6 +142,9 @@ for arg in "${BAD_PARAMS[@]}"; do
 done
 
 good_load "path=ring pairs=2 sq_size=64 rq_size=8" 2 path=ring pairs=2 sq_size=64 rq_size=8
+good_load "path=ring hw_engine=softirq" 1 path=ring hw_engine=softirq
+check_eq "hw_engine=softirq: sysfs shows it" softirq \
+	"$(cat /sys/module/loopnic/parameters/hw_engine 2>&1)"
 
 # Failed inits must not leave anything registered behind (e.g. the
 # rtnl_link_ops), or this load would fail or crash.

@@ -208,6 +208,21 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
  * RX CQE's csum; 0, it leaves csum 0 and saves the pass over the frame.
  */
 #define LOOPNIC_REG_RX_CSUM		0x0060
+/*
+ * rw: where the TX engines run; a channel takes the value as it is
+ * enabled. LOOPNIC_ENGINE_THREAD (the reset value): a kworker of their
+ * own, beside the CPU that rang the doorbell, as a NIC's DMA engines work
+ * beside the host's CPUs: the copying runs in parallel with the stack.
+ * LOOPNIC_ENGINE_SOFTIRQ: a tasklet on the CPU that rang the doorbell,
+ * which runs the engine as that CPU leaves the section with bottom halves
+ * off it rang it from: no wake-up, no context switch, no IPI, so a frame
+ * crosses the device with the latency of a real NIC's, not of a kworker's
+ * wake-up; the CPU that sends does the copying. Other values read back
+ * as LOOPNIC_ENGINE_THREAD.
+ */
+#define LOOPNIC_REG_ENGINE		0x0068
+#define LOOPNIC_ENGINE_THREAD		0
+#define LOOPNIC_ENGINE_SOFTIRQ		1
 
 /*
  * What a frame costs on the line besides its bytes (which exclude the FCS

@@ -776,6 +776,8 @@ int loopnic_en_init(struct loopnic_port *port)
 	port->hw = hw;
 	loopnic_en_health_init(port);
 	loopnic_hw_reg_write(hw, LOOPNIC_REG_SPEED, port->speed);
+	/* Before any channel is enabled: they take it then. */
+	loopnic_hw_reg_write(hw, LOOPNIC_REG_ENGINE, loopnic_hw_engine);
 	port->params.num_ch = loopnic_channels ?:
 			      min_t(unsigned int, num_online_cpus(),
 				    loopnic_hw_reg_read(hw, LOOPNIC_REG_NUM_CH));

@@ -61,7 +61,7 @@ struct loopnic_hw *loopnic_hw_create(void)
 
 		ch->hw = hw;
 		ch->idx = i;
-		INIT_WORK(&ch->tx_work, loopnic_hw_engine_work);
+		loopnic_hw_engine_init(ch);
 		spin_lock_init(&ch->rx_lock);
 		loopnic_hw_irq_init(ch);
 		loopnic_hw_fault_ch_init(ch);
@@ -90,23 +90,23 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 {
 	WRITE_ONCE(ch->tx_on, false);
 	/* Also waits for a run that requeued itself. */
-	cancel_work_sync(&ch->tx_work);
+	loopnic_hw_engine_sync(ch);
 	loopnic_hw_fault_ch_stop(ch);
 	/*
 	 * Only the engine arms the line timer, and it no longer runs; a
 	 * callback that still ran may have queued it once more.
 	 */
 	loopnic_hw_line_cancel(ch);
-	cancel_work_sync(&ch->tx_work);
+	loopnic_hw_engine_sync(ch);
 	/*
 	 * ch->lso_seg stays until the channel is enabled again: the driver
 	 * reads it (LOOPNIC_CH_SQ_HEAD_SEGS) to account for the frame.
 	 */
 
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
-	spin_lock(&ch->rx_lock);
+	spin_lock_bh(&ch->rx_lock);
 	ch->rx_on = false;
-	spin_unlock(&ch->rx_lock);
+	spin_unlock_bh(&ch->rx_lock);
 	/*
 	 * A sender paused on this RQ would wait for a doorbell that never
 	 * comes: it tries again and finds the RQ off (rx_discards). Any bit
@@ -165,11 +165,14 @@ static int loopnic_hw_ch_enable(struct loopnic_hw_ch *ch)
 	}
 
 	loopnic_hw_health_reset(ch);
+	/* No run of either kind is in flight: the channel was disabled. */
+	ch->engine = READ_ONCE(ch->hw->engine);
 
-	spin_lock(&ch->rx_lock);
+	spin_lock_bh(&ch->rx_lock);
 	ch->rx_on = true;
-	spin_unlock(&ch->rx_lock);
-	WRITE_ONCE(ch->tx_on, true);
+	spin_unlock_bh(&ch->rx_lock);
+	/* Pairs with the acquire in loopnic_hw_engine_kick(). */
+	smp_store_release(&ch->tx_on, true);
 	return 0;
 }
 
@@ -217,8 +220,8 @@ static void loopnic_hw_q_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q
 		/* The wire looks for RX buffers per frame; only a paused sender waits. */
 		if (qi == LOOPNIC_Q_RQ)
 			loopnic_hw_rq_posted(ch);
-		else if (READ_ONCE(ch->tx_on))
-			queue_work(loopnic_hw_wq, &ch->tx_work);
+		else
+			loopnic_hw_engine_kick(ch);
 		break;
 	}
 }
@@ -278,6 +281,12 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 	}
 	if (reg == LOOPNIC_REG_RX_CSUM) {
 		WRITE_ONCE(hw->rx_csum, val & 1);
+		return true;
+	}
+	if (reg == LOOPNIC_REG_ENGINE) {
+		/* Channels take it as they are enabled (loopnic_hw_ch_enable()). */
+		WRITE_ONCE(hw->engine, val == LOOPNIC_ENGINE_SOFTIRQ ?
+			   LOOPNIC_ENGINE_SOFTIRQ : LOOPNIC_ENGINE_THREAD);
 		return true;
 	}
 	if (reg == LOOPNIC_REG_SPEED) {
@@ -363,6 +372,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->tx_shaped);
 	case LOOPNIC_REG_RX_CSUM:
 		return READ_ONCE(hw->rx_csum);
+	case LOOPNIC_REG_ENGINE:
+		return READ_ONCE(hw->engine);
 	case LOOPNIC_REG_TX_PAUSE:
 		return atomic64_read(&hw->tx_pause);
 	case LOOPNIC_REG_RX_PAUSE:

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/irq_work.h>
 #include <linux/platform_device.h>
 #include <linux/smp.h>
@@ -71,10 +72,16 @@ struct loopnic_hw_ch {
 	struct loopnic_hw *hw;
 	unsigned int idx;
 	struct loopnic_hw_q q[LOOPNIC_NUM_QUEUES];
+	/* The TX engine (engine.c), as LOOPNIC_REG_ENGINE said when enabled. */
+	u8 engine;
 	struct work_struct tx_work;
+	struct tasklet_struct tx_tasklet;
 	/* The TX engine may run: read without lock, cleared before its flush. */
 	bool tx_on;
-	/* Serializes frames arriving from the wire against RQ enable/disable. */
+	/*
+	 * Serializes frames arriving from the wire against RQ enable/disable;
+	 * with bottom halves off, as engines may be tasklets.
+	 */
 	spinlock_t rx_lock;
 	bool rx_on;
 	/*
@@ -160,6 +167,8 @@ struct loopnic_hw {
 	u32 speed;
 	/* LOOPNIC_REG_RX_CSUM: read per frame by every engine that delivers to us. */
 	bool rx_csum;
+	/* LOOPNIC_REG_ENGINE. */
+	u8 engine;
 	/*
 	 * When, in ktime_get_ns() time, the line is done with every frame
 	 * our engines sent so far (shared by them all: one line per port).
@@ -183,7 +192,9 @@ extern struct workqueue_struct *loopnic_hw_wq;
 void *loopnic_hw_dma_va(struct loopnic_hw *hw, u64 addr);
 
 /* engine.c */
-void loopnic_hw_engine_work(struct work_struct *work);
+void loopnic_hw_engine_init(struct loopnic_hw_ch *ch);
+void loopnic_hw_engine_kick(struct loopnic_hw_ch *ch);
+void loopnic_hw_engine_sync(struct loopnic_hw_ch *ch);
 /* The frame at the head of an SQ, as its WQEs describe it. */
 struct loopnic_hw_tx_frame {
 	u32 n;

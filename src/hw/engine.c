@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * loopnic device model: the TX DMA engine. A doorbell only queues it; it
+ * loopnic device model: the TX DMA engine. A doorbell only kicks it; it
  * then fetches WQEs up to the producer counter, reads each frame's headers
  * from the buffers the WQEs point at (an LSO frame it cuts into segments,
  * lso.c), puts the frame on the wire, which moves the rest of it from those
@@ -10,6 +10,7 @@
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/if_ether.h>
+#include <linux/interrupt.h>
 #include <linux/string.h>
 #include <net/checksum.h>
 
@@ -176,9 +177,8 @@ static bool loopnic_hw_tx_plain(struct loopnic_hw_ch *ch,
 	return true;
 }
 
-void loopnic_hw_engine_work(struct work_struct *work)
+static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 {
-	struct loopnic_hw_ch *ch = container_of(work, struct loopnic_hw_ch, tx_work);
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
 	/* The peer's channels that got frames in this batch. */
 	unsigned long rx_chs = 0;
@@ -191,7 +191,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 		return;
 	/* Pairs with the barrier of an SQ reset before it cleared sq_stopped. */
 	smp_rmb();
-	/* A doorbell while the head frame waits for a time: the timer wakes us. */
+	/* A doorbell while the head frame waits for a time: the timer kicks us. */
 	if (hrtimer_is_queued(&ch->line_timer))
 		return;
 
@@ -217,7 +217,7 @@ void loopnic_hw_engine_work(struct work_struct *work)
 					   sq->ctr, f.n, f.len);
 		/*
 		 * Held: releasing the hold, or the peer's RQ doorbell after
-		 * PAUSE, requeues us, and we gather it again. A busy line
+		 * PAUSE, kicks us, and we gather it again. A busy line
 		 * (LOOPNIC_REG_SPEED) or an injected delay does so through our
 		 * timer. An LSO frame goes on from the segment that was held.
 		 */
@@ -259,5 +259,50 @@ void loopnic_hw_engine_work(struct work_struct *work)
 
 	/* More posted than one batch: go round again, after others had a turn. */
 	if (!held && sq->ctr != READ_ONCE(sq->db))
+		loopnic_hw_engine_kick(ch);
+}
+
+static void loopnic_hw_engine_work(struct work_struct *work)
+{
+	loopnic_hw_engine_run(container_of(work, struct loopnic_hw_ch, tx_work));
+}
+
+static void loopnic_hw_engine_tasklet(struct tasklet_struct *t)
+{
+	struct loopnic_hw_ch *ch = from_tasklet(ch, t, tx_tasklet);
+
+	loopnic_hw_engine_run(ch);
+}
+
+void loopnic_hw_engine_init(struct loopnic_hw_ch *ch)
+{
+	INIT_WORK(&ch->tx_work, loopnic_hw_engine_work);
+	tasklet_setup(&ch->tx_tasklet, loopnic_hw_engine_tasklet);
+}
+
+/*
+ * Either way (LOOPNIC_REG_ENGINE), runs of one engine never overlap: a
+ * work item, as a tasklet, runs on one CPU at a time, and the channel
+ * takes its kind only while disabled, when neither is pending.
+ */
+void loopnic_hw_engine_kick(struct loopnic_hw_ch *ch)
+{
+	/* Pairs with the release in loopnic_hw_ch_enable(): ch->engine is set. */
+	if (!smp_load_acquire(&ch->tx_on))
+		return;
+	if (ch->engine == LOOPNIC_ENGINE_SOFTIRQ)
+		tasklet_schedule(&ch->tx_tasklet);
+	else
 		queue_work(loopnic_hw_wq, &ch->tx_work);
+}
+
+/*
+ * Process context, with the engine's next runs stopped (tx_on clear or
+ * sq_stopped set): wait for a run in flight, or one kicked before, and
+ * one that kicked itself again.
+ */
+void loopnic_hw_engine_sync(struct loopnic_hw_ch *ch)
+{
+	cancel_work_sync(&ch->tx_work);
+	tasklet_kill(&ch->tx_tasklet);
 }

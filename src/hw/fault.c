@@ -80,8 +80,7 @@ static enum hrtimer_restart loopnic_hw_fault_timer(struct hrtimer *timer)
 	struct loopnic_hw_ch *ch = container_of(timer, struct loopnic_hw_ch,
 						fault.timer);
 
-	if (READ_ONCE(ch->tx_on))
-		queue_work(loopnic_hw_wq, &ch->tx_work);
+	loopnic_hw_engine_kick(ch);
 	return HRTIMER_NORESTART;
 }
 
@@ -102,7 +101,7 @@ void loopnic_hw_fault_ch_stop(struct loopnic_hw_ch *ch)
 	struct loopnic_hw_fault_ch *fc = &ch->fault;
 
 	hrtimer_cancel(&fc->timer);
-	cancel_work_sync(&ch->tx_work);
+	loopnic_hw_engine_sync(ch);
 	if (fc->held_len)
 		atomic64_inc(&ch->hw->tx_discards);
 	fc->held_len = 0;

@@ -60,7 +60,7 @@ static void loopnic_hw_sq_stop(struct loopnic_hw_ch *ch)
 {
 	WRITE_ONCE(ch->sq_stopped, true);
 	/* Also waits for a run that requeued itself; later runs return at once. */
-	cancel_work_sync(&ch->tx_work);
+	loopnic_hw_engine_sync(ch);
 }
 
 static void loopnic_hw_sq_reset(struct loopnic_hw_ch *ch)

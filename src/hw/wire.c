@@ -263,7 +263,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	ch = &hw->ch[ix];
 	rq = &ch->q[LOOPNIC_Q_RQ];
 
-	spin_lock(&ch->rx_lock);
+	spin_lock_bh(&ch->rx_lock);
 	if (!ch->rx_on) {
 		trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_RQ_OFF);
 		atomic64_inc(&hw->rx_discards);
@@ -318,7 +318,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, wf->data, len);
 out:
-	spin_unlock(&ch->rx_lock);
+	spin_unlock_bh(&ch->rx_lock);
 	return ret;
 }
 
@@ -378,8 +378,7 @@ static enum hrtimer_restart loopnic_hw_line_timer(struct hrtimer *timer)
 {
 	struct loopnic_hw_ch *ch = container_of(timer, struct loopnic_hw_ch, line_timer);
 
-	if (READ_ONCE(ch->tx_on))
-		queue_work(loopnic_hw_wq, &ch->tx_work);
+	loopnic_hw_engine_kick(ch);
 	return HRTIMER_NORESTART;
 }
 
@@ -458,8 +457,7 @@ static void loopnic_hw_tx_kick(struct loopnic_hw *hw, unsigned long chs)
 	unsigned int i;
 
 	for_each_set_bit(i, &chs, LOOPNIC_HW_MAX_CHANNELS)
-		if (READ_ONCE(hw->ch[i].tx_on))
-			queue_work(loopnic_hw_wq, &hw->ch[i].tx_work);
+		loopnic_hw_engine_kick(&hw->ch[i]);
 }
 
 /*
@@ -507,8 +505,7 @@ void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val)
 	for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++) {
 		loopnic_hw_pause_release(&hw->ch[i]);
 		/* Their bits on the peer's channels stay: a spare restart is harmless. */
-		if (READ_ONCE(hw->ch[i].tx_on))
-			queue_work(loopnic_hw_wq, &hw->ch[i].tx_work);
+		loopnic_hw_engine_kick(&hw->ch[i]);
 	}
 }
 
