@@ -257,8 +257,9 @@ check "rmmod while the SQ is stalled with frames posted is clean" stalled_rmmod
 # the one-way stream, pinned to channel 0's CPU, fills the stalled SQ 0
 # while a flood pinned to channel 1's CPU goes through SQ 1. The flood is
 # over well before the watchdog (5 s) fires, so all of it crossed while
-# channel 0 was stalled.
-FLOOD_N=1000
+# channel 0 was stalled: it is sized from a timed flood of 100 pings, to
+# last 2.5 s (at most 1000 pings), also on a debug kernel five times
+# slower than a stock one.
 must_load path=ring channels=2
 pair_netns $A $B quiet
 must ip -n "$NS_A" neigh add 10.10.0.3 lladdr "$(mac_of $B "$NS_B")" dev $A nud permanent
@@ -278,6 +279,12 @@ txq_cpu()
 CPU0=$(txq_cpu 0) || die "XPS: no CPU for TX queue 0"
 CPU1=$(txq_cpu 1) || die "XPS: no CPU for TX queue 1"
 [ "$CPU0" != "$CPU1" ] || die "XPS: TX queues 0 and 1 both on CPU $CPU0"
+T0=$EPOCHREALTIME
+ip netns exec "$NS_A" taskset -c "$CPU1" ping -q -n -f -c 100 -w 30 10.10.0.2 >/dev/null 2>&1 ||
+	die "a 100-ping flood through channel 1 failed before any stall"
+T1=$EPOCHREALTIME
+FLOOD_N=$((100 * 2500000 / (10#${T1/./} - 10#${T0/./})))
+FLOOD_N=$((FLOOD_N > 1000 ? 1000 : FLOOD_N < 100 ? 100 : FLOOD_N))
 wait_quiet $A "$NS_A"
 base[A_tx_recover]=$(ethstat $A tx_recover "$NS_A")
 base[A_tx1_packets]=$(ethstat $A tx1_packets "$NS_A")
