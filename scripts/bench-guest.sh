@@ -21,7 +21,7 @@
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
 #      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring ring-tso-off
-#      ring-2ch"),
+#      ring-2ch ring-softirq ring-softirq-cpu0"),
 #      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
 #      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
@@ -39,7 +39,11 @@ pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
 pkt_secs=${BENCH_PKT_SECS:-3}
 afpacket_tx=${BENCH_AFPACKET_TX:-}
-paths=${BENCH_PATHS:-lo veth-gro-off veth-gro-on backlog ring ring-tso-off ring-2ch}
+all_paths="lo veth-gro-off veth-gro-on backlog ring ring-tso-off ring-2ch ring-softirq
+	ring-softirq-cpu0"
+paths=${BENCH_PATHS:-$all_paths}
+# a command the ping of the path being measured runs under, or nothing
+ping_pin=
 port=5201
 # the two-flow test's first client port; the servers listen on port + 1, + 2
 tcp2_cport=40000
@@ -87,6 +91,15 @@ setup_netns() {
 }
 
 # load loopnic with ARGS and put loopnic0/1 into bench-a/bench-b
+# Every loopnic vector to CPU 0 (/proc/irq/N/smp_affinity_list).
+irqs_to_cpu0() {
+	local irq
+	awk -F: '/ loopnic[0-9]+-ch[0-9]+$/ { print $1 + 0 }' /proc/interrupts |
+		while read -r irq; do
+			echo 0 >"/proc/irq/$irq/smp_affinity_list"
+		done
+}
+
 load_loopnic() {
 	rmmod loopnic 2>/dev/null || true
 	insmod "$ko" "$@"
@@ -161,7 +174,8 @@ bench_ping() { # PATH ROUND ADDR
 	local out
 	# -i 0.002: 1000 pings in ~2 s plus RTTs; -w bounds a run that loses
 	# replies, -W the wait for the last ones
-	out=$(na ping -n -c "$pings" -i 0.002 -W 1 -w $((pings / 100 + 30)) "$3" 2>&1 |
+	# shellcheck disable=SC2086 # $ping_pin: a command and its arguments, or nothing
+	out=$(na $ping_pin ping -n -c "$pings" -i 0.002 -W 1 -w $((pings / 100 + 30)) "$3" 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' |
 		python3 -c '
 import sys
@@ -468,12 +482,20 @@ for ((r = 1; r <= runs; r++)); do
 			na ethtool -K loopnic0 tso off >/dev/null
 			;;
 		ring-2ch) load_loopnic path=ring channels=2 ;;
+		ring-softirq) load_loopnic path=ring channels=1 hw_engine=softirq ;;
+		ring-softirq-cpu0)
+			# latency tuning: both ports' vectors and the ping on one CPU
+			load_loopnic path=ring channels=1 hw_engine=softirq
+			irqs_to_cpu0
+			ping_pin="taskset -c 0"
+			;;
 		*)
 			echo "bench: unknown path '$p'" >&2
 			exit 2
 			;;
 		esac
 		measure "$p" "$r"
+		ping_pin=''
 	done
 done
 rmmod loopnic 2>/dev/null || true
@@ -505,6 +527,8 @@ label() {
 	ring) echo "loopnic ring" ;;
 	ring-tso-off) echo "loopnic ring, TSO off" ;;
 	ring-2ch) echo "loopnic ring, 2 ch" ;;
+	ring-softirq) echo "loopnic ring, softirq engine" ;;
+	ring-softirq-cpu0) echo "loopnic ring, softirq, CPU 0" ;;
 	esac
 }
 
@@ -618,6 +642,10 @@ report() {
 	target "loopnic backlog TCP >= 1.0x veth" tcp_mbps backlog veth-gro-off ge 1.0
 	target "loopnic ring TCP >= 0.7x veth" tcp_mbps ring veth-gro-off ge 0.7
 	target "loopnic ring ping p50 <= 1.5x lo" ping_p50 ring lo le 1.5
+	target "loopnic ring (softirq engine, CPU 0) ping p50 <= 1.5x lo" \
+		ping_p50 ring-softirq-cpu0 lo le 1.5
+	target "loopnic ring (softirq engine) TCP >= 0.7x veth" \
+		tcp_mbps ring-softirq veth-gro-off ge 0.7
 	target "loopnic ring, 2 flows: 2 channels >= 1.5x 1 channel" tcp2_mbps ring-2ch ring ge 1.5
 	target "loopnic backlog UDP 64 B pps >= 0.9x lo" udp_kpps backlog lo ge 0.9
 }
