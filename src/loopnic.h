@@ -237,7 +237,8 @@ struct loopnic_port {
 
 extern unsigned int loopnic_backlog_len;
 extern unsigned int loopnic_channels;
-extern enum loopnic_path loopnic_default_path;
+/* enum loopnic_path, as a module parameter stores it. */
+extern u32 loopnic_default_path;
 extern u32 loopnic_hw_engine;
 extern const struct ethtool_ops loopnic_ethtool_ops;
 void loopnic_ethtool_init(void);

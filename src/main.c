@@ -93,37 +93,56 @@ static struct loopnic_uint_param loopnic_channels_param = {
 module_param_cb(channels, &loopnic_uint_param_ops, &loopnic_channels_param, 0444);
 MODULE_PARM_DESC(channels, "Ring path: combined channels per port (1..8, default one per online CPU up to 8)");
 
+/*
+ * A module parameter that takes one of a list of names and stores the
+ * index of the one given.
+ */
+struct loopnic_name_param {
+	u32 *value;
+	const char * const *names;
+	unsigned int n;
+	/* For the error message: "backlog or ring". */
+	const char *choices;
+};
+
+static int loopnic_param_set_name(const char *val, const struct kernel_param *kp)
+{
+	const struct loopnic_name_param *p = kp->arg;
+	unsigned int i;
+
+	for (i = 0; val && i < p->n; i++) {
+		if (sysfs_streq(val, p->names[i])) {
+			*p->value = i;
+			return 0;
+		}
+	}
+	pr_err("invalid %s=%s: must be %s\n", kp->name, val ?: "", p->choices);
+	return -EINVAL;
+}
+
+static int loopnic_param_get_name(char *buf, const struct kernel_param *kp)
+{
+	const struct loopnic_name_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%s\n", p->names[*p->value]);
+}
+
+static const struct kernel_param_ops loopnic_name_param_ops = {
+	.set = loopnic_param_set_name,
+	.get = loopnic_param_get_name,
+};
+
 static const char * const loopnic_path_names[] = {
 	[LOOPNIC_PATH_BACKLOG]	= "backlog",
 	[LOOPNIC_PATH_RING]	= "ring",
 };
 
-enum loopnic_path loopnic_default_path = LOOPNIC_PATH_BACKLOG;
-
-static int loopnic_param_set_path(const char *val, const struct kernel_param *kp)
-{
-	if (val && sysfs_streq(val, loopnic_path_names[LOOPNIC_PATH_BACKLOG])) {
-		loopnic_default_path = LOOPNIC_PATH_BACKLOG;
-		return 0;
-	}
-	if (val && sysfs_streq(val, loopnic_path_names[LOOPNIC_PATH_RING])) {
-		loopnic_default_path = LOOPNIC_PATH_RING;
-		return 0;
-	}
-	pr_err("invalid path=%s: must be backlog or ring\n", val ?: "");
-	return -EINVAL;
-}
-
-static int loopnic_param_get_path(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", loopnic_path_names[loopnic_default_path]);
-}
-
-static const struct kernel_param_ops loopnic_path_param_ops = {
-	.set = loopnic_param_set_path,
-	.get = loopnic_param_get_path,
+u32 loopnic_default_path = LOOPNIC_PATH_BACKLOG;
+static struct loopnic_name_param loopnic_path_param = {
+	.value = &loopnic_default_path, .names = loopnic_path_names,
+	.n = ARRAY_SIZE(loopnic_path_names), .choices = "backlog or ring",
 };
-module_param_cb(path, &loopnic_path_param_ops, NULL, 0444);
+module_param_cb(path, &loopnic_name_param_ops, &loopnic_path_param, 0444);
 MODULE_PARM_DESC(path, "Data path of new ports: backlog (default) or ring");
 
 /* LOOPNIC_REG_ENGINE of every port's NIC, indexed by its value. */
@@ -133,31 +152,11 @@ static const char * const loopnic_hw_engine_names[] = {
 };
 
 u32 loopnic_hw_engine = LOOPNIC_ENGINE_THREAD;
-
-static int loopnic_param_set_hw_engine(const char *val, const struct kernel_param *kp)
-{
-	u32 i;
-
-	for (i = 0; i < ARRAY_SIZE(loopnic_hw_engine_names); i++) {
-		if (val && sysfs_streq(val, loopnic_hw_engine_names[i])) {
-			loopnic_hw_engine = i;
-			return 0;
-		}
-	}
-	pr_err("invalid hw_engine=%s: must be thread or softirq\n", val ?: "");
-	return -EINVAL;
-}
-
-static int loopnic_param_get_hw_engine(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", loopnic_hw_engine_names[loopnic_hw_engine]);
-}
-
-static const struct kernel_param_ops loopnic_hw_engine_param_ops = {
-	.set = loopnic_param_set_hw_engine,
-	.get = loopnic_param_get_hw_engine,
+static struct loopnic_name_param loopnic_hw_engine_param = {
+	.value = &loopnic_hw_engine, .names = loopnic_hw_engine_names,
+	.n = ARRAY_SIZE(loopnic_hw_engine_names), .choices = "thread or softirq",
 };
-module_param_cb(hw_engine, &loopnic_hw_engine_param_ops, NULL, 0444);
+module_param_cb(hw_engine, &loopnic_name_param_ops, &loopnic_hw_engine_param, 0444);
 MODULE_PARM_DESC(hw_engine,
 		 "Ring path: where the emulated NIC's TX engines run: thread (default, a kworker beside the CPUs) or softirq (on the CPU that rings the doorbell)");
 
