@@ -6,13 +6,16 @@
 # tree with W=1 and run the selftests (tests/run_all.sh) in a QEMU guest
 # booted with that kernel.
 #
-# Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-T SECONDS]
-#                         [-e NAME=VALUE]...
+# Usage: scripts/check.sh [-k KVER]... [-t PATTERN]... [-p I/N]
+#                         [-T SECONDS] [-e NAME=VALUE]...
 #   -k KVER     only this kernel, with the whole suite (repeatable;
 #               default: scripts/kernels.sh, plus the debug kernel of
 #               scripts/debug-kernel.sh if cached; there, the debug and
 #               the PREEMPT_RT lanes run a subset: smoke, rt_subset)
 #   -t PATTERN  only tests whose name contains PATTERN (repeatable)
+#   -p I/N      only the I-th of N slices (in suite order) of the tests
+#               selected, for a lane too long for one sitting: the whole
+#               suite on the debug kernel takes over 2 h of VM time
 #   -T SECONDS  timeout per test in the guest (default 180; 4 times that
 #               on the debug kernel, whose KASAN and lockdep slow TCG down)
 #   -e NAME=VALUE  in the tests' environment (repeatable), e.g.
@@ -70,15 +73,17 @@ newer_subset=(loopnic_load loopnic_ping counters stdstats netns napi rmmod_flood
 declare -A subset=()
 test_timeout=''
 test_env=()
+part=''
 usage()
 {
 	sed -n 's/^# \{0,1\}//; /^Usage:/,/^$/p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
-while getopts "k:t:T:e:h" opt; do
+while getopts "k:t:p:T:e:h" opt; do
 	case $opt in
 	k) kvers+=("$OPTARG") ;;
 	t) patterns+=("$OPTARG") ;;
+	p) part=$OPTARG ;;
 	T) test_timeout=$OPTARG ;;
 	e)
 		[[ $OPTARG =~ ^[A-Z_][A-Z0-9_]*= ]] || usage
@@ -90,6 +95,25 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 [[ -z $test_timeout || $test_timeout =~ ^[0-9]+$ ]] || usage
+
+# -p I/N: the slice's tests by their whole names (no file name is a part
+# of another's), as if given with -t: no subsets, no lint.
+if [ -n "$part" ]; then
+	if ! [[ $part =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] ||
+		((BASH_REMATCH[1] > BASH_REMATCH[2])); then
+		usage
+	fi
+	part_i=${BASH_REMATCH[1]} part_n=${BASH_REMATCH[2]}
+	part_args=()
+	for p in "${patterns[@]}"; do
+		part_args+=(-t "$p")
+	done
+	mapfile -t part_all < <(tests/run_all.sh -l "${part_args[@]}")
+	from=$(((part_i - 1) * ${#part_all[@]} / part_n))
+	to=$((part_i * ${#part_all[@]} / part_n))
+	patterns=("${part_all[@]:from:to-from}")
+	[ ${#patterns[@]} -gt 0 ] || { echo "check: part $part of ${#part_all[@]} test(s) is empty" >&2; exit 2; }
+fi
 
 log() { printf 'check: %s\n' "$*"; }
 
