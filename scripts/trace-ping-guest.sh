@@ -3,18 +3,23 @@
 #
 # The journey of one packet (`make trace`, run inside the VM by
 # scripts/trace.sh): capture, with ftrace's function_graph tracer, the kernel
-# call path of one ping (request and reply) over four paths, and measure the
+# call path of one ping (request and reply) over five paths, and measure the
 # RTT of each:
 #   lo       ping 127.0.0.1 (localhost)
 #   own      ping 10.0.0.1, the port's own address: the local routing table
 #            sends it over lo, never through loopnic0
 #   backlog  ping 10.0.0.2, the peer in another netns, loopnic backlog path
 #   ring     the same on loopnic's ring path (emulated NIC, rings, MSI-X)
+#   ring-softirq
+#            the ring path with the device's engine in softirq context
+#            (hw_engine=softirq), both ports' vectors and the ping on CPU 0:
+#            the whole round trip inside the ping's sendto()
 # Only the networking functions listed below are traced (set_ftrace_filter),
 # and only below the entry points of the journey (set_graph_function), so
 # the graph reads as the packet's journey rather than every helper on the
 # way. Every CPU and context is kept: on the ring path the frame crosses a
-# kworker (the device's DMA engine) and a hard IRQ.
+# kworker (the device's DMA engine) and a hard IRQ; with the softirq
+# engine, a tasklet.
 #
 # Usage: scripts/trace-ping-guest.sh LOOPNIC_KO
 # Env: TRACE_PINGS (100) pings per RTT figure; LOOPNIC_OUT (set by vm.sh):
@@ -65,10 +70,11 @@ FUNCS=(
 	skb_recv_datagram consume_skb
 )
 # Where a journey (re)starts: the ping task's syscalls, the device's DMA
-# engine (a kworker), its interrupt handler, and NAPI processing (from
-# any softirq: __do_softirq is not an entry, or every timer tick would be).
-GRAPH=(__sys_sendto __sys_recvmsg loopnic_hw_engine_work loopnic_ch_irq
-	net_rx_action)
+# engine (a kworker or a tasklet), its interrupt handler, and NAPI
+# processing (from any softirq: __do_softirq is not an entry, or every
+# timer tick would be).
+GRAPH=(__sys_sendto __sys_recvmsg loopnic_hw_engine_work loopnic_hw_engine_tasklet
+	loopnic_ch_irq net_rx_action)
 
 # shellcheck disable=SC2317 # called from the trap
 cleanup() {
@@ -136,9 +142,12 @@ set_filters() {
 		echo "# not traceable on $(uname -r) (inlined or absent): ${missing[*]}"
 }
 
+# The command pings run under (trace_one's callers set it, e.g. taskset).
+PIN=()
+
 # ping RTT over PINGS pings, tracer off: "avg p50 min max" in us
 rtt() { # DEST
-	ip netns exec tr-a ping -n -c "$pings" -i 0.01 -W 1 "$1" |
+	ip netns exec tr-a "${PIN[@]}" ping -n -c "$pings" -i 0.01 -W 1 "$1" |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' |
 		python3 -c '
 import sys
@@ -155,12 +164,12 @@ trace_one() { # NAME TITLE DEST
 	# RTT first, without the tracer's overhead
 	echo nop >$T/current_tracer
 	# warm up ARP, routes and caches: the traced ping is the steady state
-	ip netns exec tr-a ping -n -c 2 -i 0.2 -q "$3" >/dev/null
+	ip netns exec tr-a "${PIN[@]}" ping -n -c 2 -i 0.2 -q "$3" >/dev/null
 	read -r n avg p50 lo hi <<<"$(rtt "$3")"
 	echo function_graph >$T/current_tracer
 	echo >$T/trace
 	echo 1 >$T/tracing_on
-	ip netns exec tr-a ping -n -c 1 -W 2 "$3" >/dev/null
+	ip netns exec tr-a "${PIN[@]}" ping -n -c 1 -W 2 "$3" >/dev/null
 	echo 0 >$T/tracing_on
 	echo "=== $1: $2 (kernel $(uname -r))"
 	echo "# RTT over $n/$pings pings, tracer off: avg $avg us, p50 $p50 us, min $lo us, max $hi us"
@@ -181,3 +190,10 @@ trace_one backlog "ping 10.0.0.2, the peer in another netns, loopnic backlog pat
 setup path=ring
 set_filters ring
 trace_one ring "ping 10.0.0.2, the peer in another netns, loopnic ring path" 10.0.0.2
+setup path=ring hw_engine=softirq
+awk -F: '/loopnic/ { print $1 + 0 }' /proc/interrupts | while read -r irq; do
+	echo 0 >"/proc/irq/$irq/smp_affinity_list"
+done
+set_filters ring-softirq
+PIN=(taskset -c 0)
+trace_one ring-softirq "the same, hw_engine=softirq, vectors and ping on CPU 0" 10.0.0.2

@@ -6,7 +6,8 @@
 # there: it captures with ftrace's function_graph tracer the kernel call
 # path of one ping over lo (localhost), to the port's own address (routed
 # over lo), and to the peer in another netns on loopnic's backlog and ring
-# paths, and measures each path's RTT. Then, on the host, each capture is
+# paths (the ring path with each of the device's engines), and measures each
+# path's RTT. Then, on the host, each capture is
 # turned into an indented call tree and a flame graph (scripts/funcgraph.py).
 #
 # Usage: scripts/trace.sh [-k KVER]... [-n PINGS]
@@ -15,7 +16,7 @@
 # Results in build/trace/KVER/: NAME.trace (raw function_graph output),
 # NAME.tree, NAME.folded (flamegraph.pl's format), NAME.svg, rtt.tsv,
 # functions-*.txt (what was traced), summary.txt; NAME is lo, own,
-# backlog, ring. ~1 min of VM time per kernel under TCG.
+# backlog, ring, ring-softirq. ~2 min of VM time per kernel under TCG.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -41,7 +42,7 @@ shift $((OPTIND - 1))
 scripts/setup.sh
 [ ${#kvers[@]} -gt 0 ] || kvers=("$(scripts/kernels.sh | tail -n 1)")
 
-NAMES=(lo own backlog ring)
+NAMES=(lo own backlog ring ring-softirq)
 
 # the RTT table: path, pings, avg, p50, min, max, p50 / lo's p50
 rtt_table() { # RTT_TSV KVER
@@ -51,10 +52,10 @@ rtt_table() { # RTT_TSV KVER
 		  avg[NR] = $5; p50[NR] = $6; lo[NR] = $7; hi[NR] = $8
 		  if ($1 == "lo") ref = $6 }
 		END {
-			printf "%-8s %8s %8s %8s %8s %8s %9s  %s\n", "path", "pings", "avg", "p50",
+			printf "%-12s %8s %8s %8s %8s %8s %9s  %s\n", "path", "pings", "avg", "p50",
 				"min", "max", "p50/lo", "what"
 			for (i = 1; i <= NR; i++)
-				printf "%-8s %8s %8.1f %8.1f %8.1f %8.1f %8.2fx  %s\n", name[i], n[i],
+				printf "%-12s %8s %8.1f %8.1f %8.1f %8.1f %8.2fx  %s\n", name[i], n[i],
 					avg[i], p50[i], lo[i], hi[i], ref ? p50[i] / ref : 0, what[i]
 		}' "$1"
 }
