@@ -3,9 +3,9 @@
 #
 # Static checks, as a maintainer would run them before applying a patch:
 # checkpatch --strict on every C file and header, shellcheck on every
-# script, and for every installed
-# kernel a W=1 build under sparse (C=2 checks every file, not just rebuilt
-# ones). Prints KTAP and a final "N passed, N failed"; exits 1 on any finding.
+# script, docutils on every reStructuredText document, and for every
+# installed kernel a W=1 build under sparse (C=2 checks every file, not
+# just rebuilt ones). Prints KTAP and a final "N passed, N failed"; exits 1 on any finding.
 # Usage: scripts/lint.sh [-k KVER]
 set -euo pipefail
 
@@ -36,7 +36,7 @@ result() {	# result OK|FAIL description [output]
 }
 
 echo "TAP version 13"
-echo "1..$((2 + ${#kvers[@]}))"
+echo "1..$((3 + ${#kvers[@]}))"
 
 mapfile -t cfiles < <(git ls-files -co --exclude-standard -- '*.c' '*.h')
 out=$(perl "$CHECKPATCH" --strict --no-tree --quiet --show-types \
@@ -63,6 +63,15 @@ if out=$(shellcheck -x "${sh[@]}" 2>&1); then
 	result OK "shellcheck (${#sh[@]} scripts)"
 else
 	result FAIL "shellcheck (${#sh[@]} scripts)" "$out"
+fi
+
+mapfile -t rst < <(git ls-files -co --exclude-standard -- '*.rst')
+# Debian's python3, with python3-docutils from setup.sh, whatever python3
+# comes first in PATH.
+if out=$(/usr/bin/python3 scripts/rst-check.py "${rst[@]}" 2>&1); then
+	result OK "docutils (${#rst[@]} documents)"
+else
+	result FAIL "docutils (${#rst[@]} documents)" "$out"
 fi
 
 for kver in "${kvers[@]}"; do

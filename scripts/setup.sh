@@ -29,8 +29,8 @@ PKGS=(
 	netsniff-ng jq
 	# make bench's chart
 	gnuplot-nox
-	# lint
-	shellcheck
+	# lint (scripts/rst-check.py runs under Debian's python3)
+	shellcheck python3-docutils
 )
 # scripts/debug-kernel.sh: a full kernel build (objtool, certs)
 DEBUG_PKGS=(libelf-dev libssl-dev)
