@@ -694,6 +694,13 @@ wait_quiet()
 	return 1
 }
 
+# irq_of DEV CH: the Linux IRQ of DEV's channel CH, as /proc/interrupts
+# names it ("<dev>-ch<N>"); nothing while no handler is requested.
+irq_of()
+{
+	awk -v n="$1-ch$2" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts
+}
+
 # ---- traffic -----------------------------------------------------------
 
 # quiet_neigh DEVA DEVB: static ARP entries both ways, so that no ARP

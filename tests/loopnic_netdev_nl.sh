@@ -66,7 +66,7 @@ napis()
 	for i in 0 1; do
 		napi=$(awk -v i=$i '$1 == "rx" && $2 == i { print $3 }' <<<"$q")
 		irq=$(awk -v n="$napi" '$1 == n { print $2 }' <<<"$out")
-		want=$(awk -v d="$A-ch$i" '$NF == d { sub(":", "", $1); print $1 }' /proc/interrupts)
+		want=$(irq_of $A $i)
 		is_eq "channel $i NAPI $napi irq" "$want" "$irq" || return 1
 	done
 }

@@ -26,12 +26,6 @@ require_tracefs
 must_load path=ring channels=$NCH
 pair_netns $A $B quiet
 
-# irq_of DEV CH: the Linux IRQ of DEV's channel CH.
-irq_of()
-{
-	awk -v n="$1-ch$2" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts
-}
-
 # irq_counts IRQ: its per-CPU counts, space separated.
 irq_counts()
 {

@@ -41,12 +41,6 @@ engine_reg()
 }
 check "hw_engine=softirq: the NIC's LOOPNIC_REG_ENGINE says softirq" engine_reg
 
-# irq_of DEV: the Linux IRQ of DEV's channel 0.
-irq_of()
-{
-	awk -v n="$1-ch0" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts
-}
-
 # cpu0_count NAME: the CPU 0 column of /proc/interrupts' line NAME (an IRQ
 # number, or IWI: IRQ work interrupts, the self-IPIs).
 cpu0_count()
@@ -63,7 +57,7 @@ no_self_ipi()
 {
 	local irqs=() i iwi v0=0 v1=0 vec
 
-	irqs=("$(irq_of loopnic0)" "$(irq_of loopnic1)")
+	irqs=("$(irq_of loopnic0 0)" "$(irq_of loopnic1 0)")
 	for i in "${irqs[@]}"; do
 		[[ $i =~ ^[0-9]+$ ]] || { echo "no loopnicN-ch0 in /proc/interrupts"; return 1; }
 		echo 0 >"/proc/irq/$i/smp_affinity_list" || return 1
