@@ -774,6 +774,40 @@ rx_result()
 	rm -f "$RX_OUT"
 }
 
+# udp_rx_start NS PORT EXPECT: a loopnic_udpflows.py receiver in NS,
+# listening when this returns. It has no idle limit, which a sender held
+# by pause or a slow (debug) guest outlasts: it ends at EXPECT datagrams
+# or at udp_rx_stop. Its pid in RX_PID, its output for rx_result.
+udp_rx_start()
+{
+	local ns=$1 port=$2 expect=$3 ready
+	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
+	RX_OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
+	# Not through nsx: ip netns exec execs python, so $! is the one to signal.
+	ip netns exec "$ns" python3 "$TESTS_DIR/loopnic_udpflows.py" recv "$port" "$expect" "$ready" >"$RX_OUT" &
+	RX_PID=$!
+	bg_track $RX_PID
+	if ! wait_for 60 test -e "$ready"; then
+		# In a check's subshell, the exit would not stop it.
+		kill "$RX_PID" 2>/dev/null
+		die "UDP receiver did not start"
+	fi
+	rm -f "$ready"
+}
+
+# udp_rx_stop [DEV NS]...: with the sender done, wait for these ports'
+# counters to stop moving, then the receiver of udp_rx_start reads what
+# its socket holds and ends; the datagrams it got in RX_GOT.
+udp_rx_stop()
+{
+	while [ $# -ge 2 ]; do
+		wait_quiet "$1" "$2" || diag "$1 counters still moving"
+		shift 2
+	done
+	kill -USR1 "$RX_PID" 2>/dev/null
+	rx_result
+}
+
 # flood NS DST [PING ARGS...]: a background flood ping from NS, bounded in
 # count and time should a step hang; floods_stop (or the exit) ends it.
 FLOOD_PIDS=()

@@ -337,16 +337,12 @@ HELD_PER_FLOW=60
 HELD_SIZE=1400
 held_frames()
 {
-	local rc=0 n=$((HELD_FLOWS * HELD_PER_FLOW)) held got out ready pid
-	out=$(mktemp /tmp/lnt-held.XXXXXX)
-	ready=$out.ready
+	local rc=0 n=$((HELD_FLOWS * HELD_PER_FLOW)) held
 	nsx "$NS_B" ethtool -s $B speed 10 || return 1
 	# Not fq_codel (the default of the queues a switch adds): its AQM
 	# drops what waits over 5 ms, and a 10 Mb/s line makes them wait.
 	nsx "$NS_B" tc qdisc replace dev $B root pfifo limit $((2 * n)) || rc=1
-	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $HELD_PORT $n 5 "$ready" >"$out" &
-	pid=$!
-	wait_for 10 test -e "$ready" || { echo "receiver not ready"; rc=1; }
+	udp_rx_start "$NS_A" $HELD_PORT $n
 	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.1 $HELD_PORT \
 		$HELD_FLOWS $HELD_PER_FLOW $HELD_SIZE >/dev/null || rc=1
 	held=$(qdisc_held $B "$NS_B")
@@ -354,11 +350,9 @@ held_frames()
 	nsx "$NS_A" ethtool --set-priv-flags $A ring-path on || rc=1
 	wait_for 5 qdisc_empty $B "$NS_B" ||
 		{ echo "B's qdisc still holds $(qdisc_held $B "$NS_B") frames 5 s after the switch"; rc=1; }
-	wait "$pid"
-	got=$(cat "$out")
-	rm -f "$out" "$ready"
-	diag "$held of $n datagrams held in B's qdisc at the switch; $got received"
-	is_eq "datagrams received" $n "$got" || rc=1
+	udp_rx_stop $B "$NS_B" $A "$NS_A"
+	diag "$held of $n datagrams held in B's qdisc at the switch; $RX_GOT received"
+	is_eq "datagrams received" $n "$RX_GOT" || rc=1
 	if [ $rc -ne 0 ]; then
 		nsx "$NS_B" tc -s qdisc show dev $B | grep -E 'qdisc|dropped'
 		nsx "$NS_B" nstat -asz | grep -E 'UdpOutDatagrams|UdpSndbufErrors'

@@ -89,19 +89,10 @@ wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
 snap_pair base "$STATS"
 
-READY=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-on_exit rm -f "$READY"
-OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
-on_exit rm -f "$OUT"
-ip netns exec "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N 5 "$READY" >"$OUT" &
-RECV_PID=$!
-bg_track $RECV_PID
-wait_for 10 test -e "$READY" || die "UDP receiver did not start"
+udp_rx_start "$NS_B" $PORT $N
 SENT=$(ip netns exec "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT $FLOWS $PER_FLOW $SIZE)
-wait "$RECV_PID"
-GOT=$(cat "$OUT")
-wait_quiet $A "$NS_A" || diag "$A counters still moving"
-wait_quiet $B "$NS_B" || diag "$B counters still moving"
+udp_rx_stop $A "$NS_A" $B "$NS_B"
+GOT=$RX_GOT
 snap_pair now "$STATS"
 diag "B: $(ethstats_all $B "$NS_B")"
 

@@ -33,7 +33,7 @@ COUNT=5
 BUFS=6
 RING=64
 FIT=$((RING / BUFS))
-N=40 PORT=9000 IDLE=8
+N=40 PORT=9000
 
 STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
 rx_out_of_buffer rx_discards_phy tx_discards_phy rx0_packets rx0_bytes
@@ -243,16 +243,11 @@ GOT=""
 declare -A mid
 udp_burst()
 {
-	local count=$1 size=$2 count2=${3:-0} size2=${4:-0} ready out rpid spid
+	local count=$1 size=$2 count2=${3:-0} size2=${4:-0} spid
 	settle
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
 	snap base
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	out=$(mktemp /tmp/lnt-recv.XXXXXX)
-	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $((count + count2)) "$IDLE" "$ready" >"$out" &
-	rpid=$!
-	bg_track $rpid
-	wait_for 10 test -e "$ready" || die "UDP receiver did not start"
+	udp_rx_start "$NS_B" $PORT $((count + count2))
 	# In the background: with pause on, the sender blocks on its send
 	# buffer until B refills its ring.
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT 1 "$count" "$size" >/dev/null &
@@ -268,10 +263,8 @@ udp_burst()
 	snap now
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
 	wait "$spid"
-	wait "$rpid"
-	GOT=$(cat "$out")
-	rm -f "$ready" "$out"
-	settle
+	udp_rx_stop $A "$NS_A" $B "$NS_B"
+	GOT=$RX_GOT
 	diag "burst of $count x $size (then $count2 x $size2): received $GOT; $B: $(ethstats_all $B "$NS_B")"
 }
 
@@ -324,8 +317,7 @@ check "RX ring refilled: MTU $MTU DF pings answered" ping_ok "$NS_A" 10.10.0.2 3
 
 with_pause()
 {
-	# The receiver waits for the datagrams held while the ring is dry.
-	local rc=0 IDLE=20
+	local rc=0
 	nsx "$NS_A" ethtool -A $A rx on tx on && nsx "$NS_B" ethtool -A $B rx on tx on || return 1
 	udp_burst $N $((MTU - 28))
 	# The counters were read before the refill: now, after it.

@@ -116,26 +116,19 @@ sender_settled()
 # udp_burst [CMD...]: N datagrams A -> B while B posts no RX buffers,
 # until the sender is done or held with its TX queue stopped; then after
 # CMD (default: a second) B refills. B's socket reads until the sender is
-# done and both ports are quiet: no idle limit, which a held sender on a
-# slow (debug) guest outlasts. What it got goes into GOT, the counters into
-# base and now.
+# done and both ports are quiet (udp_rx_start). What it got goes into GOT,
+# the counters into base and now.
 GOT="" SENT=""
 udp_burst()
 {
-	local ready out sout rpid
+	local sout
 	wait_quiet $A "$NS_A"
 	wait_quiet $B "$NS_B"
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
 	snap_pair base "$STATS"
 	snap_pause base
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	out=$(mktemp /tmp/lnt-recv.XXXXXX)
 	sout=$(mktemp /tmp/lnt-send.XXXXXX)
-	# Not through nsx: ip netns exec execs python, so $! is the one to signal.
-	ip netns exec "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N 0 "$ready" >"$out" &
-	rpid=$!
-	bg_track $rpid
-	wait_for 60 test -e "$ready" || die "UDP receiver did not start"
+	udp_rx_start "$NS_B" $PORT $N
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT 1 $N $SIZE >"$sout" &
 	SENDER_PID=$!
 	bg_track $SENDER_PID
@@ -149,13 +142,10 @@ udp_burst()
 	fi
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill off
 	wait "$SENDER_PID"
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
-	kill -USR1 "$rpid" 2>/dev/null
-	wait "$rpid"
+	udp_rx_stop $A "$NS_A" $B "$NS_B"
 	SENT=$(cat "$sout")
-	GOT=$(cat "$out")
-	rm -f "$ready" "$out" "$sout"
+	GOT=$RX_GOT
+	rm -f "$sout"
 	snap_pair now "$STATS"
 	snap_pause now
 	diag "sent $SENT, received $GOT; $A: $(ethstats_all $A "$NS_A")| $B: $(ethstats_all $B "$NS_B")"

@@ -33,18 +33,11 @@ declare -A base now
 # flows: N datagrams on FLOWS UDP flows A -> B; all must arrive.
 flows()
 {
-	local ready out sent got pid
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	out=$(mktemp /tmp/lnt-recv.XXXXXX)
-	ip netns exec "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" recv $PORT $N 5 "$ready" >"$out" &
-	pid=$!
-	wait_for 10 test -e "$ready" || { kill $pid; echo "receiver did not start"; return 1; }
+	local sent
+	udp_rx_start "$NS_B" $PORT $N
 	sent=$(ip netns exec "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT $FLOWS $PER_FLOW $SIZE)
-	wait $pid
-	got=$(cat "$out")
-	rm -f "$ready" "$out"
-	wait_quiet $B "$NS_B"
-	is_eq "datagrams sent" $N "$sent" && is_eq "datagrams received" $N "$got"
+	udp_rx_stop $B "$NS_B"
+	is_eq "datagrams sent" $N "$sent" && is_eq "datagrams received" $N "$RX_GOT"
 }
 
 # steered_to "Q...": with the flows sent between snapshots, only queues Q got datagrams, N in all.

@@ -3,13 +3,10 @@
 #
 # UDP flows with exact accounting (for the ring path's RSS tests).
 #
-# Usage: loopnic_udpflows.py recv PORT EXPECT IDLE_S READY_FILE
+# Usage: loopnic_udpflows.py recv PORT EXPECT READY_FILE
 #            prints the number of datagrams received: stops at EXPECT, or
-#            after IDLE_S seconds without one (the first may take up to
-#            FIRST_WAIT_S: a sender's start is slow under TCG, and slower
-#            on a debug kernel), or on SIGUSR1 once it has read what its
-#            socket holds; IDLE_S 0 waits for EXPECT or SIGUSR1 only.
-#            Creates READY_FILE once bound.
+#            on SIGUSR1 once it has read what its socket holds (lib.sh's
+#            udp_rx_start and udp_rx_stop). Creates READY_FILE once bound.
 #        loopnic_udpflows.py send DST PORT FLOWS COUNT SIZE
 #            COUNT datagrams of SIZE bytes on each of FLOWS flows (source
 #            ports 20001..), round robin; prints the number sent.
@@ -21,17 +18,16 @@ import socket
 import sys
 import time
 
-FIRST_WAIT_S = 30
 
-
-def recv(port, expect, idle, ready):
+def recv(port, expect, ready):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # Root may exceed rmem_max: no datagram may be lost to a slow reader.
     s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
     s.bind(('0.0.0.0', port))
     s.setblocking(False)
     # A test that knows the sender is done and the receiving NIC quiet says
-    # so with SIGUSR1: unlike an idle limit, that holds at any guest speed.
+    # so with SIGUSR1: unlike an idle limit, that holds at any guest speed,
+    # a debug kernel's or a sender held by pause.
     # The signal only wakes select(): no datagram read is left uncounted.
     stop_r, stop_w = os.pipe()
     os.set_blocking(stop_w, False)
@@ -40,20 +36,16 @@ def recv(port, expect, idle, ready):
     open(ready, 'w').close()
     n = 0
     stopping = False
-    wait = FIRST_WAIT_S if idle else None
     while n < expect:
         try:
             s.recv(65536)
             n += 1
-            wait = idle if idle else None
             continue
         except BlockingIOError:
             pass
         if stopping:
             break
-        readable, _, _ = select.select([s, stop_r], [], [], wait)
-        if not readable:
-            break
+        readable, _, _ = select.select([s, stop_r], [], [])
         stopping = stop_r in readable
     print(n)
 
@@ -76,7 +68,7 @@ def send(dst, port, flows, count, size):
 
 
 if sys.argv[1] == 'recv':
-    recv(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
+    recv(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
 else:
     send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
          int(sys.argv[6]))
