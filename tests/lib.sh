@@ -774,17 +774,19 @@ rx_result()
 	rm -f "$RX_OUT"
 }
 
-# udp_rx_start NS PORT EXPECT: a loopnic_udpflows.py receiver in NS,
-# listening when this returns. It has no idle limit, which a sender held
-# by pause or a slow (debug) guest outlasts: it ends at EXPECT datagrams
-# or at udp_rx_stop. Its pid in RX_PID, its output for rx_result.
+# udp_rx_start NS SCRIPT ARGS...: a UDP receiver in NS (loopnic_udpflows.py
+# or loopnic_seqflow.py with ARGS, READY_FILE added), listening when this
+# returns. It has no idle limit, which a sender held by pause or any step
+# on a slow (debug) guest outlasts: it ends when it has all it expects or
+# at udp_rx_stop. Its pid in RX_PID, its output for rx_result.
 udp_rx_start()
 {
-	local ns=$1 port=$2 expect=$3 ready
+	local ns=$1 script=$2 ready
+	shift 2
 	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
 	RX_OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
 	# Not through nsx: ip netns exec execs python, so $! is the one to signal.
-	ip netns exec "$ns" python3 "$TESTS_DIR/loopnic_udpflows.py" recv "$port" "$expect" "$ready" >"$RX_OUT" &
+	ip netns exec "$ns" python3 "$TESTS_DIR/$script" "$@" "$ready" >"$RX_OUT" &
 	RX_PID=$!
 	bg_track $RX_PID
 	if ! wait_for 60 test -e "$ready"; then
@@ -797,7 +799,7 @@ udp_rx_start()
 
 # udp_rx_stop [DEV NS]...: with the sender done, wait for these ports'
 # counters to stop moving, then the receiver of udp_rx_start reads what
-# its socket holds and ends; the datagrams it got in RX_GOT.
+# its socket holds and ends; what it printed in RX_GOT.
 udp_rx_stop()
 {
 	while [ $# -ge 2 ]; do

@@ -24,8 +24,6 @@ A=loopnic0
 B=loopnic1
 DBG=/sys/kernel/debug/loopnic
 K=100 N=10 SIZE=100 PORT=9000 GAP_MS=2
-# The receiver stops after this long without a datagram.
-IDLE=1
 DELAY_US=20000 PINGS=5
 KNOBS="ch_activate corrupt delay delay_us drop duplicate reorder rx_alloc tx_dma_map"
 
@@ -138,13 +136,11 @@ flow()
 	local count=$1 gap=${2:-$GAP_MS}
 	# Quiet already: the last flow (or the setup) waited for it.
 	snap base
-	rx_start UDP python3 "$TESTS_DIR/loopnic_seqflow.py" recv $PORT $IDLE
+	udp_rx_start "$NS_B" loopnic_seqflow.py recv $PORT
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_seqflow.py" send 10.10.0.2 $PORT \
 		"$count" $SIZE "$gap" >/dev/null || die "UDP sender failed"
-	rx_result
+	udp_rx_stop $A "$NS_A" $B "$NS_B"
 	read -r GOT INV <<<"$RX_GOT"
-	wait_quiet $A "$NS_A"
-	wait_quiet $B "$NS_B"
 	snap now
 }
 

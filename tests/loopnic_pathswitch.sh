@@ -342,7 +342,7 @@ held_frames()
 	# Not fq_codel (the default of the queues a switch adds): its AQM
 	# drops what waits over 5 ms, and a 10 Mb/s line makes them wait.
 	nsx "$NS_B" tc qdisc replace dev $B root pfifo limit $((2 * n)) || rc=1
-	udp_rx_start "$NS_A" $HELD_PORT $n
+	udp_rx_start "$NS_A" loopnic_udpflows.py recv $HELD_PORT $n
 	nsx "$NS_B" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.1 $HELD_PORT \
 		$HELD_FLOWS $HELD_PER_FLOW $HELD_SIZE >/dev/null || rc=1
 	held=$(qdisc_held $B "$NS_B")

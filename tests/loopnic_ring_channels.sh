@@ -89,7 +89,7 @@ wait_quiet $A "$NS_A"
 wait_quiet $B "$NS_B"
 snap_pair base "$STATS"
 
-udp_rx_start "$NS_B" $PORT $N
+udp_rx_start "$NS_B" loopnic_udpflows.py recv $PORT $N
 SENT=$(ip netns exec "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT $FLOWS $PER_FLOW $SIZE)
 udp_rx_stop $A "$NS_A" $B "$NS_B"
 GOT=$RX_GOT

@@ -247,7 +247,7 @@ udp_burst()
 	settle
 	must nsx "$NS_B" ethtool --set-priv-flags $B rx_no_refill on
 	snap base
-	udp_rx_start "$NS_B" $PORT $((count + count2))
+	udp_rx_start "$NS_B" loopnic_udpflows.py recv $PORT $((count + count2))
 	# In the background: with pause on, the sender blocks on its send
 	# buffer until B refills its ring.
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT 1 "$count" "$size" >/dev/null &

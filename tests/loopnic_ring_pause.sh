@@ -128,7 +128,7 @@ udp_burst()
 	snap_pair base "$STATS"
 	snap_pause base
 	sout=$(mktemp /tmp/lnt-send.XXXXXX)
-	udp_rx_start "$NS_B" $PORT $N
+	udp_rx_start "$NS_B" loopnic_udpflows.py recv $PORT $N
 	nsx "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT 1 $N $SIZE >"$sout" &
 	SENDER_PID=$!
 	bg_track $SENDER_PID

@@ -34,7 +34,7 @@ declare -A base now
 flows()
 {
 	local sent
-	udp_rx_start "$NS_B" $PORT $N
+	udp_rx_start "$NS_B" loopnic_udpflows.py recv $PORT $N
 	sent=$(ip netns exec "$NS_A" python3 "$TESTS_DIR/loopnic_udpflows.py" send 10.10.0.2 $PORT $FLOWS $PER_FLOW $SIZE)
 	udp_rx_stop $B "$NS_B"
 	is_eq "datagrams sent" $N "$sent" && is_eq "datagrams received" $N "$RX_GOT"

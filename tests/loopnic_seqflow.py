@@ -3,10 +3,8 @@
 #
 # One UDP flow of numbered datagrams, for the fault injection test.
 #
-# Usage: loopnic_seqflow.py recv PORT IDLE_S READY_FILE
-#            receives until IDLE_S seconds pass without a datagram (the
-#            first may take up to FIRST_WAIT_S: a sender's start is slow
-#            under TCG on a busy host); prints
+# Usage: loopnic_seqflow.py recv PORT READY_FILE
+#            receives until SIGUSR1 (see loopnic_udprecv.py); prints
 #            "RECEIVED INVERSIONS": datagrams, and those that came after
 #            one with a higher number (reordered); creates READY_FILE once
 #            bound.
@@ -19,29 +17,21 @@ import struct
 import sys
 import time
 
-FIRST_WAIT_S = 30
+from loopnic_udprecv import receive
 
 
-def recv(port, idle, ready):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # Root may exceed rmem_max: no datagram may be lost to a slow reader.
-    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
-    s.bind(('0.0.0.0', port))
-    s.settimeout(FIRST_WAIT_S)
-    open(ready, 'w').close()
-    n = inv = 0
+def recv(port, ready):
     top = -1
-    while True:
-        try:
-            data = s.recv(65536)
-        except socket.timeout:
-            break
-        s.settimeout(idle)
-        n += 1
-        seq = struct.unpack('!I', data[:4])[0]
+    inv = 0
+
+    def take(datagram):
+        nonlocal top, inv
+        seq = struct.unpack('!I', datagram[:4])[0]
         if seq < top:
             inv += 1
         top = max(top, seq)
+
+    n = receive(port, ready, take)
     print(n, inv)
 
 
@@ -56,7 +46,7 @@ def send(dst, port, count, size, gap):
 
 
 if sys.argv[1] == 'recv':
-    recv(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
+    recv(int(sys.argv[2]), sys.argv[3])
 else:
     send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
          float(sys.argv[6]))
