@@ -96,6 +96,23 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 [[ -z $test_timeout || $test_timeout =~ ^[0-9]+$ ]] || usage
 
+# select_tests PATTERN...: the tests to run and the guest command for them
+# (quoted for the sh -c of vm.sh; kmemleak.sh does nothing on a kernel
+# without kmemleak).
+select_tests()
+{
+	local p run_args=()
+
+	guest_cmd="tests/run_all.sh"
+	for p in "$@"; do
+		run_args+=(-t "$p")
+		guest_cmd+=" -t $(printf '%q' "$p")"
+	done
+	guest_cmd="scripts/kmemleak.sh clear; $guest_cmd; rc=\$?; scripts/kmemleak.sh report; exit \$rc"
+	mapfile -t tests < <(tests/run_all.sh -l "${run_args[@]}")
+	ntests=${#tests[@]}
+}
+
 # -p I/N: the slice's tests by their whole names (no file name is a part
 # of another's), as if given with -t: no subsets, no lint.
 if [ -n "$part" ]; then
@@ -104,11 +121,8 @@ if [ -n "$part" ]; then
 		usage
 	fi
 	part_i=${BASH_REMATCH[1]} part_n=${BASH_REMATCH[2]}
-	part_args=()
-	for p in "${patterns[@]}"; do
-		part_args+=(-t "$p")
-	done
-	mapfile -t part_all < <(tests/run_all.sh -l "${part_args[@]}")
+	select_tests "${patterns[@]}"
+	part_all=("${tests[@]}")
 	from=$(((part_i - 1) * ${#part_all[@]} / part_n))
 	to=$((part_i * ${#part_all[@]} / part_n))
 	patterns=("${part_all[@]:from:to-from}")
@@ -245,23 +259,6 @@ if [ ${#patterns[@]} -eq 0 ]; then
 	total_fail=$((total_fail + lint_fail))
 	summaries+=("lint: $lint_pass passed, $lint_fail failed")
 fi
-
-# select_tests PATTERN...: the tests to run and the guest command for them
-# (quoted for the sh -c of vm.sh; kmemleak.sh does nothing on a kernel
-# without kmemleak).
-select_tests()
-{
-	local p run_args=()
-
-	guest_cmd="tests/run_all.sh"
-	for p in "$@"; do
-		run_args+=(-t "$p")
-		guest_cmd+=" -t $(printf '%q' "$p")"
-	done
-	guest_cmd="scripts/kmemleak.sh clear; $guest_cmd; rc=\$?; scripts/kmemleak.sh report; exit \$rc"
-	mapfile -t tests < <(tests/run_all.sh -l "${run_args[@]}")
-	ntests=${#tests[@]}
-}
 
 select_tests "${patterns[@]}"
 if [ "$ntests" -eq 0 ]; then
