@@ -21,7 +21,11 @@
 #    tx_packets) * 8 per second of A, over 2.5 s before the change and
 #    2.5 s from 1.5 s after it.
 # Both within TOL percent. These rates are well within what a TCG guest
-# moves (about 550 Mb/s on the ring path, 1500 on the backlog path).
+# moves (about 550 Mb/s on the ring path, 1500 on the backlog path), but
+# not what the debug kernel's does (8 Mb/s with GSO off, and an ethtool
+# takes seconds there, so the samples overrun the stream): on a machine
+# declared slow (KSFT_MACHINE_SLOW=yes) a rate point that does not hold
+# is reported as a skip, not verified (check_timing).
 #
 # Nothing is dropped by the port: the drop counters of both ends stay at
 # 0 and every frame one end sent the other received (the qdisc's own
@@ -202,7 +206,7 @@ run_path()
 	timeout 30 iperf3 -c 10.10.0.2 -t 6 -O 1 -f k > "$OUT" 2>&1
 	diag "$PATH_NAME at $GOOD_SPEED Mb/s: $(grep -E 'sender|receiver' "$OUT")"
 	g=$(awk '/receiver/ { print int($(NF - 2)) }' "$OUT")
-	check "$PATH_NAME: iperf3 goodput at $GOOD_SPEED Mb/s within $TOL% of $(expect_goodput $GOOD_SPEED) kbit/s" \
+	check_timing "$PATH_NAME: iperf3 goodput at $GOOD_SPEED Mb/s within $TOL% of $(expect_goodput $GOOD_SPEED) kbit/s" \
 		within goodput "$(expect_goodput $GOOD_SPEED)" "$g"
 	wait $SERVER
 
@@ -224,13 +228,13 @@ run_path()
 	sample c4
 	kill -0 $cli 2> /dev/null && alive=1 || alive=0
 	wait $cli
-	check "$PATH_NAME: iperf3 ran 12 s, the samples within it" is_eq "rc, alive" "0 1" "$? $alive"
+	check_timing "$PATH_NAME: iperf3 ran 12 s, the samples within it" is_eq "rc, alive" "0 1" "$? $alive"
 	diag "$PATH_NAME at $s1 -> $s2 Mb/s: $(grep -E 'sender|receiver' "$OUT")"
 	l1=$(line_kbps c1 c2)
 	l2=$(line_kbps c3 c4)
 	diag "$PATH_NAME: line $l1 kbit/s at $s1 Mb/s, $l2 kbit/s at $s2 Mb/s"
-	check "$PATH_NAME: line rate at $s1 Mb/s within $TOL%" within "line at $s1" $((s1 * 1000)) "$l1"
-	check "$PATH_NAME: line rate after the live change to $s2 Mb/s within $TOL%" \
+	check_timing "$PATH_NAME: line rate at $s1 Mb/s within $TOL%" within "line at $s1" $((s1 * 1000)) "$l1"
+	check_timing "$PATH_NAME: line rate after the live change to $s2 Mb/s within $TOL%" \
 		within "line at $s2" $((s2 * 1000)) "$l2"
 
 	wait_quiet $A
