@@ -768,21 +768,26 @@ pair_netns()
 	wait_for 10 carrier_is "$b" 1 "$NS_B" || die "$b: no carrier after both ends up"
 }
 
-# rx_start WHAT CMD...: start a receiver, CMD in NS_B, whose last argument
-# is a file it creates once it listens (added here); wait for that. Its
-# pid in RX_PID, its output goes to a file for rx_result.
+# rx_start WHAT NS CMD...: start a receiver, CMD in NS, whose last
+# argument is a file it creates once it listens (added here); wait for
+# that. Its pid in RX_PID (CMD's own: ip netns exec execs it, so it can
+# be signalled), its output goes to a file for rx_result.
 RX_PID="" RX_OUT=""
 rx_start()
 {
-	local what=$1 ready
-	shift
+	local what=$1 ns=$2 ready
+	shift 2
 	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
 	RX_OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
-	nsx "$NS_B" "$@" "$ready" >"$RX_OUT" &
+	ip netns exec "$ns" "$@" "$ready" >"$RX_OUT" &
 	RX_PID=$!
 	bg_track $RX_PID
 	# Python alone takes over 10 s to start on the debug kernel under TCG.
-	wait_for 60 test -e "$ready" || die "$what receiver did not start"
+	if ! wait_for 60 test -e "$ready"; then
+		# In a check's subshell, the exit would not stop it.
+		kill "$RX_PID" 2>/dev/null
+		die "$what receiver did not start"
+	fi
 	rm -f "$ready"
 }
 
@@ -798,27 +803,15 @@ rx_result()
 	rm -f "$RX_OUT"
 }
 
-# udp_rx_start NS SCRIPT ARGS...: a UDP receiver in NS (loopnic_udpflows.py
-# or loopnic_seqflow.py with ARGS, READY_FILE added), listening when this
-# returns. It has no idle limit, which a sender held by pause or any step
-# on a slow (debug) guest outlasts: it ends when it has all it expects or
-# at udp_rx_stop. Its pid in RX_PID, its output for rx_result.
+# udp_rx_start NS SCRIPT ARGS...: rx_start of a UDP receiver
+# (loopnic_udpflows.py or loopnic_seqflow.py with ARGS). It has no idle
+# limit, which a sender held by pause or any step on a slow (debug) guest
+# outlasts: it ends when it has all it expects or at udp_rx_stop.
 udp_rx_start()
 {
-	local ns=$1 script=$2 ready
+	local ns=$1 script=$2
 	shift 2
-	ready=$(mktemp -u /tmp/lnt-ready.XXXXXX)
-	RX_OUT=$(mktemp /tmp/lnt-recv.XXXXXX)
-	# Not through nsx: ip netns exec execs python, so $! is the one to signal.
-	ip netns exec "$ns" python3 "$TESTS_DIR/$script" "$@" "$ready" >"$RX_OUT" &
-	RX_PID=$!
-	bg_track $RX_PID
-	if ! wait_for 60 test -e "$ready"; then
-		# In a check's subshell, the exit would not stop it.
-		kill "$RX_PID" 2>/dev/null
-		die "UDP receiver did not start"
-	fi
-	rm -f "$ready"
+	rx_start UDP "$ns" python3 "$TESTS_DIR/$script" "$@"
 }
 
 # udp_rx_stop [DEV NS]...: with the sender done, wait for these ports'

@@ -61,7 +61,7 @@ stream()
 {
 	local dst=$1 bytes=$2 bind=0.0.0.0
 	[[ $dst != *:* ]] || bind=::
-	rx_start TCP python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT
+	rx_start TCP "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT
 	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes") ||
 		diag "TCP sender failed"
 	rx_result
