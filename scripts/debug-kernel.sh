@@ -97,4 +97,8 @@ ln -sfn "$out/arch/x86/boot/bzImage" "$reg/vmlinuz"
 ln -sfn "$out" "$reg/build"
 log "built $kver in $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"
 echo "$kver" >"$stamp"
+# Only the current key is ever used again; an old build is a GiB of disk.
+for old in "$base"/build-*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "$kver"
