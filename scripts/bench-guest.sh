@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The `make bench` measurements, run inside the VM by scripts/bench.sh: the
-# same workloads over lo, veth (GRO off and on), loopnic's backlog path and
-# loopnic's ring path, in one guest, so that the ratios between them mean
-# something even though TCG makes every absolute figure ~30x too slow.
+# same workloads over lo, veth (GRO off and on), loopnic's backlog path
+# (GRO on and off) and loopnic's ring path, in one guest, so that the
+# ratios between them mean something even though TCG makes every absolute
+# figure ~30x too slow.
 #
 # Each pair is split over two network namespaces (two "hosts"): the client
 # runs in bench-a, the server in bench-b; for lo both are in bench-a.
@@ -20,8 +21,8 @@
 #
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
-#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog ring ring-tso-off
-#      ring-2ch ring-softirq ring-softirq-cpu0"),
+#      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog backlog-gro-off
+#      ring ring-tso-off ring-2ch ring-softirq ring-softirq-cpu0"),
 #      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
 #      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
@@ -39,8 +40,8 @@ pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
 pkt_secs=${BENCH_PKT_SECS:-3}
 afpacket_tx=${BENCH_AFPACKET_TX:-}
-all_paths="lo veth-gro-off veth-gro-on backlog ring ring-tso-off ring-2ch ring-softirq
-	ring-softirq-cpu0"
+all_paths="lo veth-gro-off veth-gro-on backlog backlog-gro-off ring ring-tso-off ring-2ch
+	ring-softirq ring-softirq-cpu0"
 paths=${BENCH_PATHS:-$all_paths}
 # a command the ping of the path being measured runs under, or nothing
 ping_pin=
@@ -150,7 +151,7 @@ dev_of() {
 	case $1 in
 	lo) echo lo ;;
 	veth-*) echo va ;;
-	backlog | ring*) echo loopnic0 ;;
+	backlog* | ring*) echo loopnic0 ;;
 	esac
 }
 
@@ -161,7 +162,7 @@ server_of() {
 	case $1 in
 	lo) echo "bench-a 127.0.0.1" ;;
 	veth-*) echo "bench-b 10.1.0.2" ;;
-	backlog | ring*) echo "bench-b 10.2.0.2" ;;
+	backlog* | ring*) echo "bench-b 10.2.0.2" ;;
 	esac
 }
 
@@ -475,6 +476,12 @@ for ((r = 1; r <= runs; r++)); do
 				$1 == "tcp-segmentation-offload" { printf "%s%s: %s", s, $1, $2; s = ", " }')
 			;;
 		backlog) load_loopnic ;;
+		backlog-gro-off)
+			# as lo, which hands frames to the stack without GRO
+			load_loopnic
+			na ethtool -K loopnic0 gro off
+			nb ethtool -K loopnic1 gro off
+			;;
 		ring) load_loopnic path=ring channels=1 ;;
 		ring-tso-off)
 			# the stack segments TCP before the driver, one frame a WQE
@@ -524,6 +531,7 @@ label() {
 	veth-gro-off) echo "veth, GRO off" ;;
 	veth-gro-on) echo "veth, GRO on" ;;
 	backlog) echo "loopnic backlog" ;;
+	backlog-gro-off) echo "loopnic backlog, GRO off" ;;
 	ring) echo "loopnic ring" ;;
 	ring-tso-off) echo "loopnic ring, TSO off" ;;
 	ring-2ch) echo "loopnic ring, 2 ch" ;;
@@ -613,8 +621,8 @@ report() {
 	echo "tx_packets, per second of the sender's run (BENCH_PKT_SECS=$pkt_secs s);"
 	echo "pktgen: its own result (packets sent over its run time), same length."
 	echo "AF_PACKET: 64-byte frames, EtherType 0x88b5, through the qdisc"
-	echo "(lo, veth and the backlog path have none; the ring path has"
-	echo "pfifo_fast); sendto() is one system call per frame, TX_RING is"
+	echo "(lo and veth have none; a loopnic port has mq over the default,"
+	echo "$(sysctl -n net.core.default_qdisc), on both paths); sendto() is one system call per frame, TX_RING is"
 	echo "PACKET_MMAP TPACKET_V2 (256 slots, one send() per 64 frames)."
 	echo "pktgen: 60-byte UDP frames from one kernel thread; start_xmit calls"
 	echo "ndo_start_xmit directly, queue_xmit goes through dev_queue_xmit."
@@ -648,6 +656,8 @@ report() {
 		tcp_mbps ring-softirq veth-gro-off ge 0.7
 	target "loopnic ring, 2 flows: 2 channels >= 1.5x 1 channel" tcp2_mbps ring-2ch ring ge 1.5
 	target "loopnic backlog UDP 64 B pps >= 0.9x lo" udp_kpps backlog lo ge 0.9
+	target "loopnic backlog, GRO off (as lo) UDP 64 B pps >= 0.9x lo" \
+		udp_kpps backlog-gro-off lo ge 0.9
 }
 
 afp_ratios() {

@@ -3,9 +3,9 @@
 #
 # `make bench`: install what is needed, build loopnic for one kernel, boot
 # ONE VM and run scripts/bench-guest.sh there, which measures lo, veth
-# (GRO off/on) and loopnic's backlog and ring paths side by side. Under
-# TCG only the ratios between paths of the same run mean anything, so they
-# are never measured in separate VMs.
+# (GRO off/on) and loopnic's backlog (GRO on/off) and ring paths side by
+# side. Under TCG only the ratios between paths of the same run mean
+# anything, so they are never measured in separate VMs.
 #
 # Usage: scripts/bench.sh [-k KVER] [-r RUNS]
 #   -k  kernel version (default: newest from scripts/kernels.sh)
