@@ -228,20 +228,47 @@ print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6
 	progress "  $1 tcp: $mbps Mbit/s"
 }
 
+# udp_drops PATH: "QDISC LOOPNIC SOCKET", drops so far where each is
+# counted: the sending device's qdisc (its root's total), loopnic's ports
+# (tx_drops of the sender, rx_out_of_buffer and backlog_drops of the
+# receiver; 0 for lo and veth) and the server's UDP sockets (RcvbufErrors).
+udp_drops() {
+	local dev ns addr q p=0 s
+	dev=$(dev_of "$1")
+	read -r ns addr <<<"$(server_of "$1")"
+	q=$(na tc -s qdisc show dev "$dev" |
+		awk '/dropped/ && !n++ { sub(/,/, "", $7); d = $7 } END { print d + 0 }')
+	case $1 in
+	backlog* | ring*)
+		p=$(($(na ethtool -S loopnic0 | awk '$1 == "tx_drops:" { print $2 }') +
+			$(nb ethtool -S loopnic1 | awk '$1 == "rx_out_of_buffer:" ||
+				$1 == "backlog_drops:" { n += $2 } END { print n + 0 }')))
+		;;
+	esac
+	# shellcheck disable=SC2016 # awk's own $
+	s=$(ip netns exec "$ns" awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "Udp:" { print $c["RcvbufErrors"] }' /proc/net/snmp)
+	echo "$q $p $s"
+}
+
+declare -A udp_where=()
 bench_udp() { # PATH ROUND
-	local out kpps loss
+	local out kpps loss lost q0 p0 s0 q1 p1 s1
+	read -r q0 p0 s0 <<<"$(udp_drops "$1")"
 	# -b 0: send as fast as the client can; sum_received is the server's
 	# report: packets it expected (highest sequence) and those missing
 	out=$(iperf "$1" -u -l 64 -b 0 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["end"]["sum_received"]
 print(round((r["packets"] - r["lost_packets"]) / r["seconds"] / 1e3, 1),
-      round(r["lost_percent"], 1))
+      round(r["lost_percent"], 1), r["lost_packets"])
 ') || { warn "$1: iperf3 UDP failed"; return; }
-	read -r kpps loss <<<"$out"
+	read -r kpps loss lost <<<"$out"
+	read -r q1 p1 s1 <<<"$(udp_drops "$1")"
 	record "$1" udp_kpps "$2" "$kpps"
 	record "$1" udp_loss "$2" "$loss"
-	progress "  $1 udp 64B: $kpps kpps received, $loss% lost"
+	udp_where[$1]="$lost lost; dropped by the qdisc $((q1 - q0)), loopnic $((p1 - p0)), socket buffers $((s1 - s0))"
+	progress "  $1 udp 64B: $kpps kpps received, $loss% lost (${udp_where[$1]})"
 }
 
 # rss_ports PATH: two TCP client ports for the two-flow test. On a ring
@@ -644,6 +671,15 @@ report() {
 		[ "$(napi_sum veth-gro-on)" -eq 0 ]; then
 		echo "**veth GRO on is not meaningful on $kver: no frame took the NAPI/GRO path.**"
 	fi
+	echo
+	echo "UDP 64 B, last round: the datagrams iperf3 lost, and the drops"
+	echo "counted meanwhile by the sending qdisc, by loopnic's ports and by the"
+	echo "server's socket buffers (drops counted elsewhere are not read here):"
+	echo
+	for p in $paths; do
+		[ -n "${udp_where[$p]:-}" ] || continue
+		echo "- $(label "$p"): ${udp_where[$p]}"
+	done
 	echo
 	echo "Targets (reported, not enforced):"
 	echo
