@@ -149,11 +149,40 @@ flips_under_traffic()
 		lb_is off
 }
 
+# upstream_probe: sets LACKS to the first thing the upstream test needs
+# that the kernel lacks (the probe and its error), or to nothing. It
+# does not check for these itself, and fails without them. The probes
+# touch only a netns of their own and its lo, never a loopnic port.
+upstream_probe()
+{
+	local ns out probe
+	LACKS=
+	ns_new ns
+	for probe in "ip -4 rule add pref 32765 table local" \
+		"ip -6 rule add pref 32765 table local" \
+		"ip link add name lnvrf type vrf table 4242" \
+		"tc qdisc add dev lo clsact" \
+		"tc filter add dev lo ingress protocol arp pref 1 handle 101 flower skip_hw arp_op reply arp_tip 192.0.2.1 action drop"; do
+		# shellcheck disable=SC2086 # a command line, split on purpose
+		if ! out=$(ip netns exec "$ns" $probe 2>&1); then
+			LACKS="$probe: ${out%%$'\n'*}"
+			break
+		fi
+	done
+	ns_del "$ns"
+}
+
 # The upstream test, with both ports in one netns of their own: h1 = A,
-# h2 = B. It exits 4 itself when something it needs is missing.
+# h2 = B. It exits 4 itself when a tool or the loopback feature is missing.
 upstream()
 {
 	local ns rc out
+	upstream_probe
+	if [ -n "$LACKS" ]; then
+		ktap_skip "$path: upstream forwarding/loopback.sh" \
+			"the kernel lacks what it needs ($LACKS)"
+		return
+	fi
 	ns_new ns
 	must ip -n "$NS_A" link set $A netns "$ns"
 	must ip -n "$NS_B" link set $B netns "$ns"
