@@ -16,7 +16,7 @@
 #   -p I/N      only the I-th of N slices (in suite order) of the tests
 #               selected, for a lane too long for one sitting: the whole
 #               suite on the debug kernel takes over 2 h of VM time
-#   -T SECONDS  timeout per test in the guest (default 180; 4 times that
+#   -T SECONDS  timeout per test in the guest (default 180; 8 times that
 #               on the debug kernel, whose KASAN and lockdep slow TCG down;
 #               there the tests also get KSFT_MACHINE_SLOW=yes)
 #   -e NAME=VALUE  in the tests' environment (repeatable), e.g.
@@ -313,7 +313,7 @@ for kver in "${kvers[@]}"; do
 	tmo=${test_timeout:-180}
 	vm_env=(-e "LOOPNIC_KO=$top/$bdir/loopnic.ko")
 	if [ -e "$(kernel_registered "$kver")/vmlinuz" ]; then
-		[ -n "$test_timeout" ] || tmo=$((tmo * 4))
+		[ -n "$test_timeout" ] || tmo=$((tmo * 8))
 		# Upstream's name for it: the points that time the guest
 		# (check_timing in tests/lib.sh) say so instead of failing.
 		vm_env+=(-e KSFT_MACHINE_SLOW=yes)
