@@ -177,7 +177,6 @@ upstream_probe()
 upstream()
 {
 	local ns rc out
-	upstream_probe
 	if [ -n "$LACKS" ]; then
 		ktap_skip "$path: upstream forwarding/loopback.sh" \
 			"the kernel lacks what it needs ($LACKS)"
@@ -209,6 +208,8 @@ upstream_ok()
 		grep -q 'TEST: loopback .*\[ OK \]' <<<"$upstream_out"
 }
 
+# The kernel's features are the same for both paths: probe once.
+upstream_probe
 for path in backlog ring; do
 	if [ $path = ring ]; then
 		must_load path=ring channels=2
