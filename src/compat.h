@@ -38,6 +38,16 @@
 #endif
 
 /*
+ * 6.4 moved skb_gso_segment() from <linux/netdevice.h>, and the GSO
+ * control block from <linux/skbuff.h>, to <net/gso.h> ("net: move gso
+ * declarations and functions to their own files"). SKB_GSO_CB_OFFSET went
+ * with them: its absence from <linux/skbuff.h> is the test.
+ */
+#ifndef SKB_GSO_CB_OFFSET
+#include <net/gso.h>
+#endif
+
+/*
  * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>; <linux/etherdevice.h>
  * includes whichever the kernel has.
  */

@@ -97,6 +97,12 @@ enum loopnic_counter {
 	/* Ring path: GSO skbs the device segmented (LSO), and their payload. */
 	LOOPNIC_TX_TSO_PACKETS,
 	LOOPNIC_TX_TSO_BYTES,
+	/*
+	 * Ring path: skbs validated for the backlog path before a switch whose
+	 * offloads the device lacks (segmentation other than TCP, a frag_list,
+	 * a CRC32c) the driver did in software (en/tx.c, loopnic_tx_sw()).
+	 */
+	LOOPNIC_TX_SW_FALLBACK,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +

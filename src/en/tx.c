@@ -226,40 +226,23 @@ static dma_addr_t loopnic_tx_map_fault(struct loopnic_port *port)
 	return DMA_MAPPING_ERROR;
 }
 
-netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
+static netdev_tx_t loopnic_tx_frame(struct loopnic_channel *ch,
+				    struct sk_buff *skb, bool more)
 {
-	struct loopnic_port *port = netdev_priv(dev);
-	struct loopnic_channels *chs = port->chs;
+	struct loopnic_port *port = ch->port;
 	unsigned int nr_frags = skb_shinfo(skb)->nr_frags;
 	u32 n = nr_frags + 1, bytes = skb->len, i;
+	struct loopnic_sq *sq = &ch->sq;
 	struct loopnic_tx_wqe *first, *last;
-	u16 qm = skb_get_queue_mapping(skb);
 	u32 max_len = LOOPNIC_HW_MAX_FRAME;
 	u32 hdr_len = 0;
 	u16 packets = 1;
-	struct loopnic_channel *ch;
-	struct loopnic_sq *sq;
 	dma_addr_t addr;
 	bool map_fault;
 	u16 flags = 0;
 
-	/*
-	 * The core picks a queue below real_num_tx_queues, which only changes
-	 * with every queue stopped; anything else is a frame we hold no lock for.
-	 */
-	if (unlikely(qm >= chs->num)) {
-		loopnic_count(port, LOOPNIC_TX_DROPS, 1);
-		dev_kfree_skb_any(skb);
-		return NETDEV_TX_OK;
-	}
-	ch = chs->c[qm];
-	sq = &ch->sq;
-
 	if (skb_is_gso(skb)) {
 		packets = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
-		/* Only one validated for the backlog path, before a path switch. */
-		if (unlikely(!loopnic_tx_lso_ok(skb)))
-			goto drop;
 		/* Every segment carries the headers on the wire. */
 		hdr_len = skb_tcp_all_headers(skb);
 		bytes += (packets - 1) * hdr_len;
@@ -279,6 +262,8 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 		/* The queue stops while there is room for a full frame: a bug. */
 		netif_tx_stop_queue(sq->txq);
 		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
+		/* Earlier frames of the burst may still wait for a doorbell. */
+		loopnic_sq_notify(ch);
 		return NETDEV_TX_BUSY;
 	}
 
@@ -340,7 +325,7 @@ netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	/* BQL, and doorbell batching: ring only at the end of a burst. */
-	if (__netdev_tx_sent_queue(sq->txq, bytes, netdev_xmit_more()))
+	if (__netdev_tx_sent_queue(sq->txq, bytes, more))
 		loopnic_sq_notify(ch);
 	return NETDEV_TX_OK;
 
@@ -352,9 +337,106 @@ drop:
 	loopnic_count(port, LOOPNIC_TX_DROPS, packets);
 	dev_kfree_skb_any(skb);
 	/* Earlier frames of the burst may still wait for a doorbell. */
-	if (!netdev_xmit_more())
+	if (!more)
 		loopnic_sq_notify(ch);
 	return NETDEV_TX_OK;
+}
+
+/*
+ * A frame the core validated for the backlog path, which takes any skb,
+ * and held in the qdisc across a switch to this path: the core does not
+ * validate again a frame it had to requeue. What the device cannot do
+ * with it, the core would have done in software: loopnic_tx_sw() does.
+ */
+static bool loopnic_tx_needs_sw(struct sk_buff *skb)
+{
+	if (skb_has_frag_list(skb))
+		return true;
+	if (skb_is_gso(skb))
+		return !loopnic_tx_lso_ok(skb);
+	return skb->ip_summed == CHECKSUM_PARTIAL && skb_csum_is_sctp(skb);
+}
+
+/*
+ * Segmented without scatter-gather, every frame is linear and takes one
+ * WQE, so the room they need is known before the skb is consumed. A GSO
+ * skb of more segments than the SQ can ever take at once (-G made it
+ * smaller meanwhile) is dropped.
+ */
+static netdev_tx_t loopnic_tx_sw(struct loopnic_channel *ch, struct sk_buff *skb)
+{
+	netdev_features_t features = ch->netdev->features &
+		~(NETIF_F_GSO_MASK | NETIF_F_SG | NETIF_F_FRAGLIST);
+	u16 packets = skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
+	struct loopnic_sq *sq = &ch->sq;
+	bool more = netdev_xmit_more();
+	struct sk_buff *segs, *seg, *next;
+
+	if (unlikely(packets > sq->mask + 1 - LOOPNIC_SQ_STOP_ROOM))
+		goto drop;
+	if (loopnic_sq_room(sq) < packets) {
+		netif_tx_stop_queue(sq->txq);
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
+		/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
+		smp_mb();
+		if (loopnic_sq_room(sq) < packets) {
+			/* Completions wake the queue, and then the core retries. */
+			loopnic_sq_notify(ch);
+			return NETDEV_TX_BUSY;
+		}
+		netif_tx_start_queue(sq->txq);
+	}
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, features);
+		if (IS_ERR_OR_NULL(segs))
+			goto drop;
+		consume_skb(skb);
+	} else {
+		if (skb_has_frag_list(skb) && __skb_linearize(skb))
+			goto drop;
+		if (skb->ip_summed == CHECKSUM_PARTIAL &&
+		    skb_csum_hwoffload_help(skb, features))
+			goto drop;
+		segs = skb;
+	}
+	loopnic_count(ch->port, LOOPNIC_TX_SW_FALLBACK, 1);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		/* Not for want of room, which is reserved: a segment too many. */
+		if (loopnic_tx_frame(ch, seg, next || more) == NETDEV_TX_BUSY) {
+			loopnic_count(ch->port, LOOPNIC_TX_DROPS, 1);
+			dev_kfree_skb_any(seg);
+		}
+	}
+	return NETDEV_TX_OK;
+
+drop:
+	loopnic_count(ch->port, LOOPNIC_TX_DROPS, packets);
+	dev_kfree_skb_any(skb);
+	if (!more)
+		loopnic_sq_notify(ch);
+	return NETDEV_TX_OK;
+}
+
+netdev_tx_t loopnic_en_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct loopnic_port *port = netdev_priv(dev);
+	struct loopnic_channels *chs = port->chs;
+	u16 qm = skb_get_queue_mapping(skb);
+
+	/*
+	 * The core picks a queue below real_num_tx_queues, which only changes
+	 * with every queue stopped; anything else is a frame we hold no lock for.
+	 */
+	if (unlikely(qm >= chs->num)) {
+		loopnic_count(port, LOOPNIC_TX_DROPS, 1);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(loopnic_tx_needs_sw(skb)))
+		return loopnic_tx_sw(chs->c[qm], skb);
+	return loopnic_tx_frame(chs->c[qm], skb, netdev_xmit_more());
 }
 
 /* Returns true if the CQ still had work after the poll budget. */
