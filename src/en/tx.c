@@ -152,6 +152,27 @@ static u32 loopnic_sq_room(struct loopnic_sq *sq)
 	return sq->mask + 1 - (READ_ONCE(sq->pc) - READ_ONCE(sq->cc));
 }
 
+/*
+ * Stops the queue unless the SQ has @need WQEs free, and looks again once
+ * stopped, for completions that freed them meanwhile. Returns true if the
+ * queue stays stopped: completions will wake it.
+ */
+static bool loopnic_sq_stop_for(struct loopnic_channel *ch, u32 need)
+{
+	struct loopnic_sq *sq = &ch->sq;
+
+	if (likely(loopnic_sq_room(sq) >= need))
+		return false;
+	netif_tx_stop_queue(sq->txq);
+	loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
+	/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
+	smp_mb();
+	if (loopnic_sq_room(sq) < need)
+		return true;
+	netif_tx_start_queue(sq->txq);
+	return false;
+}
+
 static void loopnic_sq_notify(struct loopnic_channel *ch)
 {
 	struct loopnic_sq *sq = &ch->sq;
@@ -258,10 +279,8 @@ static netdev_tx_t loopnic_tx_frame(struct loopnic_channel *ch,
 	if (unlikely(skb->len > max_len || skb->len < ETH_HLEN ||
 		     skb_headlen(skb) > U16_MAX))
 		goto drop;
-	if (unlikely(loopnic_sq_room(sq) < n)) {
-		/* The queue stops while there is room for a full frame: a bug. */
-		netif_tx_stop_queue(sq->txq);
-		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
+	/* The queue stops while there is room for a full frame: a bug. */
+	if (unlikely(loopnic_sq_stop_for(ch, n))) {
 		/* Earlier frames of the burst may still wait for a doorbell. */
 		loopnic_sq_notify(ch);
 		return NETDEV_TX_BUSY;
@@ -315,14 +334,7 @@ static netdev_tx_t loopnic_tx_frame(struct loopnic_channel *ch,
 	skb_tx_timestamp(skb);
 	WRITE_ONCE(sq->pc, sq->pc + n);
 
-	if (unlikely(loopnic_sq_room(sq) < LOOPNIC_SQ_STOP_ROOM)) {
-		netif_tx_stop_queue(sq->txq);
-		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
-		/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
-		smp_mb();
-		if (loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM)
-			netif_tx_start_queue(sq->txq);
-	}
+	loopnic_sq_stop_for(ch, LOOPNIC_SQ_STOP_ROOM);
 
 	/* BQL, and doorbell batching: ring only at the end of a burst. */
 	if (__netdev_tx_sent_queue(sq->txq, bytes, more))
@@ -374,17 +386,10 @@ static netdev_tx_t loopnic_tx_sw(struct loopnic_channel *ch, struct sk_buff *skb
 
 	if (unlikely(packets > sq->mask + 1 - LOOPNIC_SQ_STOP_ROOM))
 		goto drop;
-	if (loopnic_sq_room(sq) < packets) {
-		netif_tx_stop_queue(sq->txq);
-		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
-		/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
-		smp_mb();
-		if (loopnic_sq_room(sq) < packets) {
-			/* Completions wake the queue, and then the core retries. */
-			loopnic_sq_notify(ch);
-			return NETDEV_TX_BUSY;
-		}
-		netif_tx_start_queue(sq->txq);
+	if (loopnic_sq_stop_for(ch, packets)) {
+		/* The core retries once completions wake the queue. */
+		loopnic_sq_notify(ch);
+		return NETDEV_TX_BUSY;
 	}
 
 	if (skb_is_gso(skb)) {
@@ -498,7 +503,7 @@ bool loopnic_poll_tx_cq(struct loopnic_channel *ch, int napi_budget)
 	ch->dim_tx_bytes += bytes;
 	WRITE_ONCE(sq->cc, cc);
 
-	/* Pairs with the barrier in loopnic_en_xmit() after it stopped the queue. */
+	/* Pairs with the barrier in loopnic_sq_stop_for() after it stopped the queue. */
 	smp_mb();
 	if (netif_tx_queue_stopped(sq->txq) && READ_ONCE(sq->enabled) &&
 	    loopnic_sq_room(sq) >= LOOPNIC_SQ_STOP_ROOM) {
