@@ -30,7 +30,7 @@ B=loopnic1
 # 10 s of the queue's last frame, plus the time BQL takes to stop it.
 RECOVER_WAIT=30
 
-ktap_plan 18
+ktap_plan 19
 require_module
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
@@ -235,6 +235,39 @@ up_after_reset()
 	ping_ok "$NS_A" 10.10.0.2 5
 }
 check "up again: pings answered (the new SQ is not stalled)" up_after_reset
+
+# ---- down with a stalled SQ, then the backlog path -------------------------
+
+# The frames a stalled SQ holds when the port goes down are dropped, never
+# completed: BQL must not count them in flight afterwards. The backlog
+# path does not use BQL, so there nothing else would clear it, and a queue
+# BQL had stopped would stay stopped.
+# bql_inflight: the bytes BQL counts in flight on all of A's TX queues.
+bql_inflight()
+{
+	nsx "$NS_A" sh -c "cat /sys/class/net/$A/queues/tx-*/byte_queue_limits/inflight" |
+		awk '{ n += $1 } END { if (NR) print n; else exit 1 }'
+}
+down_to_backlog()
+{
+	local posted inflight
+	echo 0 > "$DBG/fault_sq_stall" || return 1
+	nsx "$NS_A" ping -q -n -i 0.02 -c 20 -W 1 -s 1000 10.10.0.3 >/dev/null 2>&1
+	posted=$(awk '$1 == "sq" { print $6 - $13 }' "$DBG/queues")
+	inflight=$(bql_inflight) || return 1
+	is_ge "WQEs posted and not fetched" 1 "$posted" || return 1
+	is_ge "BQL bytes in flight before the down" 1000 "$inflight" || return 1
+	ip -n "$NS_A" link set $A down || return 1
+	ip netns exec "$NS_A" ethtool --set-priv-flags $A ring-path off || return 1
+	ip -n "$NS_A" link set $A up || return 1
+	is_eq "BQL bytes in flight after the down" 0 "$(bql_inflight)" || return 1
+	wait_for 10 carrier_is $A 1 "$NS_A" || { echo "no carrier"; return 1; }
+	quiet_neigh $A $B || return 1
+	ping_ok "$NS_A" 10.10.0.2 5
+}
+check "down with a stalled SQ, up on the backlog path: nothing left in flight for BQL, pings answered" \
+	down_to_backlog
+must ip netns exec "$NS_A" ethtool --set-priv-flags $A ring-path on
 
 # ---- rmmod with a stalled SQ ---------------------------------------------
 

@@ -382,6 +382,14 @@ static void loopnic_ch_deactivate(struct loopnic_channel *ch)
 	local_bh_disable();
 	loopnic_sq_complete_sent(ch);
 	local_bh_enable();
+	/*
+	 * The frames still posted are never completed: BQL would keep them
+	 * in flight, and its stop of the queue, after a switch to the
+	 * backlog path, which does not use BQL. The stack's queue is
+	 * disabled, and the channels that take it over next are activated
+	 * only after this.
+	 */
+	netdev_tx_reset_queue(ch->sq.txq);
 }
 
 static void loopnic_chs_free(struct loopnic_channels *chs)

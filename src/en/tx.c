@@ -134,11 +134,11 @@ void loopnic_sq_free(struct loopnic_channel *ch)
 
 	if (!sq->wqe)
 		return;
-	loopnic_sq_drop_all(ch);
 	/*
 	 * No BQL reset here: on reconfiguration the queue already belongs to
-	 * the new SQ; loopnic_ch_activate() resets it before any traffic.
+	 * the new SQ; loopnic_ch_deactivate() reset it for what is dropped.
 	 */
+	loopnic_sq_drop_all(ch);
 
 	dma_free_coherent(ch->pdev, (sq->mask + 1) * sizeof(*sq->wqe), sq->wqe,
 			  sq->dma);
@@ -163,8 +163,10 @@ static bool loopnic_sq_stop_for(struct loopnic_channel *ch, u32 need)
 
 	if (likely(loopnic_sq_room(sq) >= need))
 		return false;
+	/* Each stop counted once: a GSO frame's segments may find it stopped. */
+	if (!netif_tx_queue_stopped(sq->txq))
+		loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
 	netif_tx_stop_queue(sq->txq);
-	loopnic_ch_count(ch, LOOPNIC_CHSTAT_TX_STOPPED, 1);
 	/* Pairs with the barrier in loopnic_poll_tx_cq() before its wake test. */
 	smp_mb();
 	if (loopnic_sq_room(sq) < need)
@@ -207,14 +209,18 @@ static void loopnic_sq_post(struct loopnic_sq *sq, u32 i, dma_addr_t addr,
 /*
  * A GSO skb the device can segment (hw.h, LOOPNIC_TX_F_LSO): plain TCP
  * right behind IPv4 or IPv6 behind an untagged Ethernet header. A fixed
- * IPv4 ID reaches us only with tx-tcp-mangleid-segmentation on, which
- * lets the device count it up as it does.
+ * IPv4 ID only with tx-tcp-mangleid-segmentation on, which lets the
+ * device count it up as it does; the core checks that for what it hands
+ * the ring path, not for a frame it validated for the backlog path before
+ * a switch (loopnic_tx_needs_sw()).
  */
 static bool loopnic_tx_lso_ok(const struct sk_buff *skb)
 {
 	unsigned int type = skb_shinfo(skb)->gso_type;
 
-	if (type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_TCP_FIXEDID) ||
+	if ((type & SKB_GSO_TCP_FIXEDID &&
+	     !(skb->dev->features & NETIF_F_TSO_MANGLEID)) ||
+	    type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_TCP_FIXEDID) ||
 	    skb_network_offset(skb) != ETH_HLEN ||
 	    skb_tcp_all_headers(skb) > LOOPNIC_HW_LSO_MAX_HDR)
 		return false;
