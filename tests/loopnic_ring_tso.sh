@@ -25,7 +25,7 @@ MTU=1500
 SLOW_SPEED=10
 RING=64
 
-ktap_plan 11
+ktap_plan 13
 require_module
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -55,15 +55,16 @@ tx_oversize()
 }
 
 SENT="" GOT=""
-# stream DST BYTES: one TCP stream A -> B; "BYTES SHA256" of each end in
-# SENT and GOT.
+# stream DST BYTES [MSS]: one TCP stream A -> B; "BYTES SHA256" of each
+# end in SENT and GOT.
 stream()
 {
 	local dst=$1 bytes=$2 bind=0.0.0.0
 	[[ $dst != *:* ]] || bind=::
 	rx_start TCP "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT
-	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes") ||
-		diag "TCP sender failed"
+	# shellcheck disable=SC2086 # $3, the MSS, may be empty
+	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes" \
+		${3:-}) || diag "TCP sender failed"
 	rx_result
 	GOT=$RX_GOT
 }
@@ -149,6 +150,73 @@ tso_off()
 check "TSO off: the stream arrives intact, no frame goes to the device as LSO" tso_off
 # "Actual changes": tso on also asks for ECN segmentation, which the device lacks.
 must nsx "$NS_A" ethtool -K $A tso on >/dev/null
+
+# ---- a small MSS: frames of hundreds of segments ------------------------
+# With TCP's smallest MSS an LSO frame is cut into up to 745 segments. The
+# engine puts at most LOOPNIC_HW_TX_BATCH_SEGS (256, src/hw/device.h) on
+# the wire in one run and goes on in its next from the segment it got to:
+# the trace shows each frame of more segments fetched again (nothing else
+# holds a frame here).
+SMALL_MSS=88
+SMALL_BYTES=$((2 << 20))
+RUN_SEGS=256
+# Ethernet, IPv4 and TCP with timestamps.
+SMALL_HDR=$((14 + 20 + 32))
+# fetched_again: "FRAMES_OVER_RUN_SEGS OF_THEM_FETCHED_AGAIN" in the
+# trace, each frame's segments from its first fetch's len.
+fetched_again()
+{
+	awk -v hdr=$SMALL_HDR -v mss=$SMALL_MSS -v run=$RUN_SEGS '
+		/ loopnic_hw_wqe_fetch: / && / queue=sq / {
+			k = ""; len = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^(dev|ch|ctr)=/)
+					k = k $i
+				if ($i ~ /^len=/)
+					len = substr($i, 5) + 0
+			}
+			if (!(k in seen)) {
+				seen[k] = 1
+				if (int((len - hdr + mss - 1) / mss) > run) {
+					big[k] = 1
+					nbig++
+				}
+			} else if (k in big && !(k in again)) {
+				again[k] = 1
+				nagain++
+			}
+		}
+		END { print nbig + 0, nagain + 0 }' "$TRACE_OUT"
+}
+if have_tracefs; then
+	FILTER=$TRACEFS/events/loopnic/loopnic_hw_wqe_fetch/filter
+	# SQ fetches only (LOOPNIC_Q_SQ): one per frame and run, not per segment.
+	echo 'queue == 0' > "$FILTER" || die "could not filter loopnic_hw_wqe_fetch"
+	on_exit "echo 0 > $FILTER"
+	TRACED_LOG=/tmp/$TEST_NAME.$$.traced
+	on_exit "rm -f $TRACED_LOG"
+	# Not in $(...): the stream's results and snapshots must stay set here.
+	TRACED_RC=0
+	TRACE_EVENTS=loopnic_hw_wqe_fetch traced quiet_stream 10.10.0.2 $SMALL_BYTES $SMALL_MSS \
+		> "$TRACED_LOG" 2>&1 || TRACED_RC=$?
+	echo 0 > "$FILTER"
+	read -r SMALL_BIG SMALL_AGAIN < <(fetched_again)
+	diag "MSS $SMALL_MSS: $(sed 's/^# //' "$TRACED_LOG" | tr '\n' ' '); $SMALL_BIG LSO frames of over $RUN_SEGS segments, $SMALL_AGAIN of them fetched again"
+	small_mss()
+	{
+		is_eq "traced stream" 0 "$TRACED_RC" && intact &&
+			is_eq "LSO frames of over $RUN_SEGS segments fetched again" "$SMALL_BIG" "$SMALL_AGAIN"
+	}
+	check "TSO, MSS $SMALL_MSS: a frame of over $RUN_SEGS segments takes more than one engine run, the stream arrives intact" \
+		small_mss
+	# TCP builds frames that long only once its rate is up (tcp_tso_autosize()).
+	check_timing "TSO, MSS $SMALL_MSS: the stream had frames of over $RUN_SEGS segments" \
+		is_ge "LSO frames of over $RUN_SEGS segments" 1 "$SMALL_BIG"
+else
+	ktap_skip "TSO, MSS $SMALL_MSS: a frame of over $RUN_SEGS segments takes more than one engine run" \
+		"no tracefs"
+	ktap_skip "TSO, MSS $SMALL_MSS: the stream had frames of over $RUN_SEGS segments" "no tracefs"
+fi
 
 # ---- line rate: an SQ stops between two segments -----------------------
 must nsx "$NS_A" ethtool -s $A speed $SLOW_SPEED

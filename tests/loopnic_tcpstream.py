@@ -7,10 +7,11 @@
 # Usage: loopnic_tcpstream.py recv ADDR PORT READY_FILE
 #            accepts one connection on ADDR (0.0.0.0 or ::), reads to its
 #            end; creates READY_FILE once listening.
-#        loopnic_tcpstream.py send ADDR PORT BYTES
+#        loopnic_tcpstream.py send ADDR PORT BYTES [MSS]
 #            sends BYTES pseudo-random bytes (seeded by BYTES) in large
 #            writes, so that the stack builds GSO skbs, then waits for
-#            the receiver to close.
+#            the receiver to close; with MSS, in segments of at most that
+#            many bytes (TCP_MAXSEG).
 # Both print "BYTES SHA256" of what they received or sent.
 
 import hashlib
@@ -49,9 +50,13 @@ def recv(addr, port, ready):
     print(n, h.hexdigest())
 
 
-def send(addr, port, total):
+def send(addr, port, total, mss=None):
     rng = random.Random(total)
-    s = socket.create_connection((addr, port), timeout=TIMEOUT)
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+    s.settimeout(TIMEOUT)
+    s.connect((addr, port))
     h = hashlib.sha256()
     n = 0
     while n < total:
@@ -70,8 +75,9 @@ def send(addr, port, total):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == 'recv':
         recv(sys.argv[2], int(sys.argv[3]), sys.argv[4])
-    elif len(sys.argv) == 5 and sys.argv[1] == 'send':
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == 'send':
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             int(sys.argv[5]) if len(sys.argv) == 6 else None)
     else:
         sys.exit(__doc__ or 'usage: see the header of ' + sys.argv[0])
 

@@ -423,8 +423,9 @@ static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
  * moderation period ended), WQEs posted and not fetched are forgotten, an
  * injected stall is cleared, and the engine may run again.
  * LOOPNIC_CH_SQ_STATUS (ro) tells why an SQ does not move: STOPPED by the
- * command, STALLED by an injected fault, HELD on a frame the wire keeps
- * for the receiver (PAUSE or LOOPNIC_REG_RX_HOLD).
+ * command, STALLED by an injected fault or a doorbell the device refused
+ * (see the queue blocks below), HELD on a frame the wire keeps for the
+ * receiver (PAUSE or LOOPNIC_REG_RX_HOLD).
  */
 #define LOOPNIC_CH_SQ_CMD		0xe0
 #define LOOPNIC_SQ_CMD_STOP		1
@@ -447,7 +448,12 @@ static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
  * the SQ and RQ the doorbell takes the driver's producer counter (entries
  * before it are valid); for a CQ it takes the driver's consumer counter and
  * arms the CQ: one interrupt once an entry at or past it is written. Each
- * reads back the last value written. LOOPNIC_Q_CTR is the device's own
+ * reads back the last value written. An SQ or RQ doorbell further ahead
+ * of the device's counter than the ring has entries is a driver's error:
+ * the SQ then stalls (STALLED, until RESET), the RQ gives none of its
+ * buffers to frames, which the MAC discards (rx_discards), until a doorbell
+ * is right again. An RX WQE's len above LOOPNIC_HW_MAX_FRAME counts as
+ * that. LOOPNIC_Q_CTR is the device's own
  * counter, for diagnostics: how far it consumed an SQ or RQ, or produced a
  * CQ; a CQ's has LOOPNIC_Q_CTR_ARMED set while it is armed.
  */

@@ -19,6 +19,11 @@
 
 /* Frames the TX engine moves before it lets others run and interrupts. */
 #define LOOPNIC_HW_TX_BATCH	64
+/*
+ * And frames on the wire, LSO segments each: a small MSS must not make one
+ * run endless (TCP's smallest, 88 bytes, cuts a frame into up to 745).
+ */
+#define LOOPNIC_HW_TX_BATCH_SEGS	256
 
 struct loopnic_hw_q {
 	/* Programmed by the driver while the channel is disabled. */
@@ -326,7 +331,7 @@ bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
 /* lso.c */
 bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
-			 u32 *lenp, unsigned long *rx_chs, u64 *resume,
+			 u32 *lenp, u32 *budget, unsigned long *rx_chs, u64 *resume,
 			 enum loopnic_hw_wire *ret);
 
 /* health.c */
@@ -334,6 +339,7 @@ void loopnic_hw_fault_inject(struct loopnic_hw *hw, u64 val);
 void loopnic_hw_sq_cmd(struct loopnic_hw_ch *ch, u64 cmd);
 u64 loopnic_hw_sq_status(struct loopnic_hw_ch *ch);
 void loopnic_hw_health_reset(struct loopnic_hw_ch *ch);
+void loopnic_hw_sq_bad_doorbell(struct loopnic_hw_ch *ch, u32 pc);
 bool loopnic_hw_irq_lost(struct loopnic_hw_ch *ch);
 
 /* irq.c */

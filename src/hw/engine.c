@@ -182,7 +182,10 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
 	/* The peer's channels that got frames in this batch. */
 	unsigned long rx_chs = 0;
+	u32 segs = LOOPNIC_HW_TX_BATCH_SEGS;
 	unsigned int done = 0;
+	/* Held, or the head frame's last WQE not posted: a doorbell kicks us. */
+	bool waits = false;
 	bool held = false;
 	u32 pc;
 
@@ -201,18 +204,24 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 	loopnic_hw_fault_tick(ch, &rx_chs);
 
 	pc = READ_ONCE(sq->db);
+	if (unlikely(pc - sq->ctr > sq->mask + 1)) {
+		loopnic_hw_sq_bad_doorbell(ch, pc);
+		return;
+	}
 	/* WQEs are read only after the doorbell that published them. */
 	dma_rmb();
 
-	while (sq->ctr != pc && done < LOOPNIC_HW_TX_BATCH) {
+	while (sq->ctr != pc && done < LOOPNIC_HW_TX_BATCH && segs) {
 		enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
 		struct loopnic_hw_tx_frame f;
 		u32 len = 0;
 		bool err;
 		u64 resume;
 
-		if (!loopnic_hw_tx_fetch(ch, pc, &f))
+		if (!loopnic_hw_tx_fetch(ch, pc, &f)) {
+			waits = true;
 			break;
+		}
 		trace_loopnic_hw_wqe_fetch(&ch->hw->pdev->dev, ch->idx, LOOPNIC_Q_SQ,
 					   sq->ctr, f.n, f.len);
 		/*
@@ -222,10 +231,12 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 		 * timer. An LSO frame goes on from the segment that was held.
 		 */
 		if (f.flags & LOOPNIC_TX_F_LSO) {
-			err = !loopnic_hw_lso_xmit(ch, &f, &len, &rx_chs, &resume, &ret);
+			err = !loopnic_hw_lso_xmit(ch, &f, &len, &segs, &rx_chs,
+						   &resume, &ret);
 		} else {
 			err = !loopnic_hw_tx_plain(ch, &f, &rx_chs, &resume, &ret);
 			len = f.len;
+			segs--;
 		}
 		if (ret == LOOPNIC_WIRE_HELD) {
 			held = true;
@@ -242,6 +253,9 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 			break;
 		}
 		ch->line_waiting = false;
+		/* Out of segments in the frame's middle: the next run goes on. */
+		if (ch->lso_seg)
+			break;
 		sq->ctr += f.n;
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_TXCQ, len, sq->ctr - 1,
 				     err ? LOOPNIC_CQE_F_ERR : 0, NULL);
@@ -258,7 +272,7 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 	loopnic_hw_wire_flush(ch->hw, rx_chs);
 
 	/* More posted than one batch: go round again, after others had a turn. */
-	if (!held && sq->ctr != READ_ONCE(sq->db))
+	if (!held && !waits && sq->ctr != READ_ONCE(sq->db))
 		loopnic_hw_engine_kick(ch);
 }
 

@@ -46,6 +46,22 @@ bool loopnic_hw_irq_lost(struct loopnic_hw_ch *ch)
 	return true;
 }
 
+/*
+ * A TX engine run found the SQ's doorbell further ahead of its consumer
+ * counter than the ring is long: the driver rang it wrong, and nothing in
+ * the ring is known to be a frame. The SQ goes into error as a stalled
+ * one, which the driver's TX timeout recovers by STOP and RESET.
+ */
+void loopnic_hw_sq_bad_doorbell(struct loopnic_hw_ch *ch, u32 pc)
+{
+	struct loopnic_hw_q *sq = &ch->q[LOOPNIC_Q_SQ];
+
+	WRITE_ONCE(ch->sq_stalled, true);
+	dev_err_ratelimited(&ch->hw->pdev->dev,
+			    "ch%u: SQ doorbell %u is %u entries past WQE %u, the ring has %u: SQ stalled\n",
+			    ch->idx, pc, pc - sq->ctr, sq->ctr, sq->mask + 1);
+}
+
 /* Channel enable: a fresh channel carries no fault of its previous life. */
 void loopnic_hw_health_reset(struct loopnic_hw_ch *ch)
 {

@@ -100,13 +100,15 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
 
 /*
  * Send the LSO frame @f at the head of the SQ, from the segment the wire
- * held last time (ch->lso_seg) on. False if the frame is malformed: then
- * nothing is sent. Else *@ret is what the wire said of the last segment
- * tried: held (loopnic_hw_wire_waits()) or gone, and
- * *@lenp the bytes of all segments, for the frame's CQE.
+ * held last time (ch->lso_seg) on, at most *@budget segments. False if
+ * the frame is malformed: then nothing is sent. Else *@ret is what the
+ * wire said of the last segment tried: held (loopnic_hw_wire_waits()) or
+ * gone, and *@lenp the bytes of all segments, for the frame's CQE. With
+ * the budget spent before the last segment, ch->lso_seg says where the
+ * next run goes on.
  */
 bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
-			 u32 *lenp, unsigned long *rx_chs, u64 *resume,
+			 u32 *lenp, u32 *budget, unsigned long *rx_chs, u64 *resume,
 			 enum loopnic_hw_wire *ret)
 {
 	struct loopnic_hw_lso lso;
@@ -132,6 +134,10 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 			.csum_offset = offsetof(struct tcphdr, check),
 		};
 
+		if (!*budget) {
+			WRITE_ONCE(ch->lso_seg, k);
+			return true;
+		}
 		memcpy(ch->frame, ch->lso_hdr, lso.hdr_len);
 		loopnic_hw_lso_fixup(ch->frame, &lso, k, wf.len);
 		*ret = loopnic_hw_fault_xmit(ch, k, &wf, rx_chs, resume);
@@ -139,6 +145,7 @@ bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_fr
 			WRITE_ONCE(ch->lso_seg, k);
 			return true;
 		}
+		(*budget)--;
 	}
 	WRITE_ONCE(ch->lso_seg, 0);
 	return true;

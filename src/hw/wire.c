@@ -144,6 +144,17 @@ static struct loopnic_rx_wqe *loopnic_hw_rq_wqe(struct loopnic_hw_q *rq, u32 ctr
 }
 
 /*
+ * The size of the buffer RX WQE @ctr posts. A buffer takes at most one
+ * frame, so a larger size is taken as that: what the driver wrote cannot
+ * make the sums of several overflow.
+ */
+static u32 loopnic_hw_rq_wqe_len(struct loopnic_hw_q *rq, u32 ctr)
+{
+	return min_t(u32, le32_to_cpu(loopnic_hw_rq_wqe(rq, ctr)->len),
+		     LOOPNIC_HW_MAX_FRAME);
+}
+
+/*
  * How many RX WQEs from the consumer counter a frame of @len bytes fills,
  * with the doorbell at @pc, and in *@roomp their buffers' size: 0 if those
  * posted do not hold all of it. Called after dma_rmb() following the read
@@ -154,10 +165,16 @@ static u32 loopnic_hw_rq_bufs(struct loopnic_hw_q *rq, u32 pc, u32 len,
 {
 	u32 n, room = 0;
 
+	/*
+	 * A doorbell further ahead than the ring is long is not the driver's
+	 * (a broken one, or a stale write): none of its entries is used.
+	 */
+	if (unlikely(pc - rq->ctr > rq->mask + 1))
+		return 0;
 	for (n = 0; room < len; n++) {
 		if (rq->ctr + n == pc)
 			return 0;
-		room += le32_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr + n)->len);
+		room += loopnic_hw_rq_wqe_len(rq, rq->ctr + n);
 	}
 	*roomp = room;
 	return n;
@@ -173,10 +190,8 @@ static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
 static u8 *loopnic_hw_rq_buf(struct loopnic_hw *hw, struct loopnic_hw_q *rq,
 			     u32 i, u32 *len)
 {
-	struct loopnic_rx_wqe *wqe = loopnic_hw_rq_wqe(rq, rq->ctr + i);
-
-	*len = le32_to_cpu(wqe->len);
-	return loopnic_hw_dma_va(hw, le64_to_cpu(wqe->addr));
+	*len = loopnic_hw_rq_wqe_len(rq, rq->ctr + i);
+	return loopnic_hw_dma_va(hw, le64_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr + i)->addr));
 }
 
 /*
@@ -231,7 +246,7 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *s
 			   csum_fold(csum_block_add(head, rest, wf->staged - ETH_HLEN));
 
 	for (i = 0, off = 0; i < n; i++, off += blen) {
-		blen = le32_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr)->len);
+		blen = loopnic_hw_rq_wqe_len(rq, rq->ctr);
 		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, min(blen, wf->len - off),
 				     rq->ctr, i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
 		rq->ctr++;
