@@ -453,7 +453,7 @@ static inline bool loopnic_fault_hit(u64 cfg, atomic64_t *seen)
  * the SQ then stalls (STALLED, until RESET), the RQ gives none of its
  * buffers to frames, which the MAC discards (rx_discards), until a doorbell
  * is right again. An RX WQE's len above LOOPNIC_HW_MAX_FRAME counts as
- * that. LOOPNIC_Q_CTR is the device's own
+ * LOOPNIC_HW_MAX_FRAME. LOOPNIC_Q_CTR is the device's own
  * counter, for diagnostics: how far it consumed an SQ or RQ, or produced a
  * CQ; a CQ's has LOOPNIC_Q_CTR_ARMED set while it is armed.
  */

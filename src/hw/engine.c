@@ -184,7 +184,7 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 	unsigned long rx_chs = 0;
 	u32 segs = LOOPNIC_HW_TX_BATCH_SEGS;
 	unsigned int done = 0;
-	/* Held, or the head frame's last WQE not posted: a doorbell kicks us. */
+	/* The head frame's last WQE is not posted yet: its doorbell kicks us. */
 	bool waits = false;
 	bool held = false;
 	u32 pc;
