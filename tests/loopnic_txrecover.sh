@@ -238,25 +238,31 @@ check "up again: pings answered (the new SQ is not stalled)" up_after_reset
 
 # ---- down with a stalled SQ, then the backlog path -------------------------
 
-# The frames a stalled SQ holds when the port goes down are dropped, never
-# completed: BQL must not count them in flight afterwards. The backlog
-# path does not use BQL, so there nothing else would clear it, and a queue
-# BQL had stopped would stay stopped.
+# stall_with_frames: stall A's SQ 0 and send it 20 frames, which stay posted.
+stall_with_frames()
+{
+	local posted
+	echo 0 > "$DBG/fault_sq_stall" || return 1
+	nsx "$NS_A" ping -q -n -i 0.02 -c 20 -W 1 -s 1000 10.10.0.3 >/dev/null 2>&1
+	posted=$(awk '$1 == "sq" { print $6 - $13 }' "$DBG/queues")
+	is_ge "WQEs posted and not fetched" 1 "$posted"
+}
+
 # bql_inflight: the bytes BQL counts in flight on all of A's TX queues.
 bql_inflight()
 {
 	nsx "$NS_A" sh -c "cat /sys/class/net/$A/queues/tx-*/byte_queue_limits/inflight" |
 		awk '{ n += $1 } END { if (NR) print n; else exit 1 }'
 }
+
+# The frames a stalled SQ holds when the port goes down are dropped, never
+# completed: BQL must not count them in flight afterwards. The backlog
+# path does not use BQL, so there nothing else would clear it, and a queue
+# BQL had stopped would stay stopped.
 down_to_backlog()
 {
-	local posted inflight
-	echo 0 > "$DBG/fault_sq_stall" || return 1
-	nsx "$NS_A" ping -q -n -i 0.02 -c 20 -W 1 -s 1000 10.10.0.3 >/dev/null 2>&1
-	posted=$(awk '$1 == "sq" { print $6 - $13 }' "$DBG/queues")
-	inflight=$(bql_inflight) || return 1
-	is_ge "WQEs posted and not fetched" 1 "$posted" || return 1
-	is_ge "BQL bytes in flight before the down" 1000 "$inflight" || return 1
+	stall_with_frames || return 1
+	is_ge "BQL bytes in flight before the down" 1000 "$(bql_inflight)" || return 1
 	ip -n "$NS_A" link set $A down || return 1
 	ip netns exec "$NS_A" ethtool --set-priv-flags $A ring-path off || return 1
 	ip -n "$NS_A" link set $A up || return 1
@@ -273,11 +279,7 @@ must ip netns exec "$NS_A" ethtool --set-priv-flags $A ring-path on
 
 stalled_rmmod()
 {
-	local posted
-	echo 0 > "$DBG/fault_sq_stall" || return 1
-	nsx "$NS_A" ping -q -n -i 0.02 -c 20 -W 1 -s 1000 10.10.0.3 >/dev/null 2>&1
-	posted=$(awk '$1 == "sq" { print $6 - $13 }' "$DBG/queues")
-	is_ge "WQEs posted and not fetched" 1 "$posted" || return 1
+	stall_with_frames || return 1
 	timeout 60 rmmod loopnic || { echo "rmmod failed"; return 1; }
 	! module_loaded || { echo "module still loaded"; return 1; }
 }
