@@ -206,7 +206,9 @@ static void loopnic_hw_engine_run(struct loopnic_hw_ch *ch)
 	pc = READ_ONCE(sq->db);
 	if (unlikely(pc - sq->ctr > sq->mask + 1)) {
 		loopnic_hw_sq_bad_doorbell(ch, pc);
-		return;
+		/* Nothing of it is sent, but a frame the tick released is flushed. */
+		pc = sq->ctr;
+		waits = true;
 	}
 	/* WQEs are read only after the doorbell that published them. */
 	dma_rmb();
