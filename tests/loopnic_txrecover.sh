@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # TX timeout recovery on the ring path (Documentation/ring-path.rst,
-# "Recovery"). Two faults are injected into A's emulated device through
-# debugfs, each while A sends a one-way stream of pings (to an address B's
-# stack ignores, so no reply ever schedules A's NAPI):
+# "Recovery"). Three faults are injected through debugfs, each while A
+# sends a one-way stream of pings (to an address B's stack ignores, so no
+# reply ever schedules A's NAPI):
 #  - a stalled SQ: the device stops fetching. The TX queue stops (BQL), the
 #    core's watchdog reports it ("transmit queue 0 timed out"), the driver
 #    resets the SQ: tx_timeout and tx_recover grow, the frames the SQ held
@@ -12,7 +12,9 @@
 #    received by B;
 #  - a lost interrupt: the TX CQEs are written but no interrupt comes. The
 #    watchdog fires the same way, the driver finds completions nobody polled
-#    and only schedules NAPI (tx_timeout_recover_eq): nothing is dropped.
+#    and only schedules NAPI (tx_timeout_recover_eq): nothing is dropped;
+#  - a bad doorbell, which the driver rings: the device stalls the SQ,
+#    logs why, and the watchdog recovers it as a stall.
 # After each, pings are answered again. A port taken down as soon as the
 # watchdog fired, with the reset queued or done, goes down at once and
 # loses no frame uncounted. Then rmmod with a stalled SQ full of frames is clean
@@ -30,7 +32,7 @@ B=loopnic1
 # 10 s of the queue's last frame, plus the time BQL takes to stop it.
 RECOVER_WAIT=30
 
-ktap_plan 19
+ktap_plan 21
 require_module
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
@@ -49,11 +51,16 @@ knobs()
 		is_eq "$f mode" 600 "$(stat -c %a "$DBG/$f")" || rc=1
 		is_eq "$f reads 0" 0 "$(cat "$DBG/$f")" || rc=1
 	done
+	is_eq "fault_sq_bad_db mode" 200 "$(stat -c %a "$DBG/fault_sq_bad_db")" || rc=1
 	return $rc
 }
-check "debugfs: fault_sq_stall and fault_lost_irq, root only, nothing injected" knobs
-check "a fault for a channel the port does not have is refused" \
-	refused sh -c "echo 1 > $DBG/fault_sq_stall"
+check "debugfs: fault_sq_stall, fault_lost_irq (root only, nothing injected), fault_sq_bad_db" knobs
+bad_ch_refused()
+{
+	refused sh -c "echo 1 > $DBG/fault_sq_stall" &&
+		refused sh -c "echo 1 > $DBG/fault_sq_bad_db"
+}
+check "a fault for a channel the port does not have is refused" bad_ch_refused
 
 STATS="rx_packets tx_packets tx_drops rx_drops rx_out_of_buffer rx_discards_phy
 tx_discards_phy tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall
@@ -184,6 +191,42 @@ check "lost interrupt: watchdog timeout, NAPI rescheduled (tx_timeout_recover_eq
 check "lost interrupt: the core logged the timeout" timed_out_in_dmesg
 check "lost interrupt: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
 
+# ---- a driver's bad doorbell ------------------------------------------------
+
+# fault_sq_bad_db makes the driver ring SQ 0's doorbell with a counter a
+# ring ahead of its own, as a driver with a corrupt counter would. The
+# device must not fetch the stale WQEs that counter would cover: it stalls
+# the SQ and says why; the watchdog then recovers it as any stall. BQL
+# is capped, as below, so that the queue stops and the watchdog fires.
+BQL=/sys/class/net/$A/queues/tx-0/byte_queue_limits
+BQL_MAX=$(nsx "$NS_A" cat $BQL/limit_max) || die "no BQL limit_max"
+nsx "$NS_A" sh -c "echo 0 > $BQL/limit_max" || die "could not cap BQL"
+ping_ok "$NS_A" 10.10.0.2 2 >/dev/null || die "no pings with BQL capped"
+quiet_snap base
+dmesg_mark
+echo 0 > "$DBG/fault_sq_bad_db" || die "could not ring a bad doorbell"
+T0=$SECONDS
+stream
+wait_for $RECOVER_WAIT grown tx_recover
+T_DB=$((SECONDS - T0))
+stream_stop
+nsx "$NS_A" sh -c "echo $BQL_MAX > $BQL/limit_max" || die "could not restore BQL"
+diag "bad doorbell: recovered after ${T_DB} s; $(dmesg_since_mark | grep -E "$A|loopnic_hw" | tr '\n' ' ')"
+quiet_snap now
+bad_db_recovered()
+{
+	local rc=0
+	dmesg_since_mark | grep -E "ch0: SQ doorbell [0-9]+ is [0-9]+ entries past WQE [0-9]+, the ring has [0-9]+: SQ stalled" ||
+		{ echo "no 'SQ doorbell ... SQ stalled' in dmesg"; rc=1; }
+	is_ge "A.tx_recover delta" 1 "$(delta A tx_recover)" || rc=1
+	is_eq "A.fault_sq_stall delta (not an injected stall)" 0 "$(delta A fault_sq_stall)" || rc=1
+	conserved || rc=1
+	return $rc
+}
+check "bad SQ doorbell: the device stalls the SQ and says so, the watchdog resets it, A tx = B rx" \
+	bad_db_recovered
+check "bad SQ doorbell: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
+
 # ---- link down as soon as the watchdog fired -----------------------------
 
 # The core reported the timeout, so the reset is queued or done (it waits
@@ -198,8 +241,6 @@ check "lost interrupt: pings answered after" ping_ok "$NS_A" 10.10.0.2 5
 # ping's socket buffer lets it have in flight: the queue would never stop,
 # and the watchdog never fire. Capped, BQL stops it at the first frame;
 # the cap takes effect at the next completion, hence the pings.
-BQL=/sys/class/net/$A/queues/tx-0/byte_queue_limits
-BQL_MAX=$(nsx "$NS_A" cat $BQL/limit_max) || die "no BQL limit_max"
 nsx "$NS_A" sh -c "echo 0 > $BQL/limit_max" || die "could not cap BQL"
 ping_ok "$NS_A" 10.10.0.2 2 >/dev/null || die "no pings with BQL capped"
 quiet_snap base

@@ -18,13 +18,17 @@
  *
  * Also the debugfs knobs that make the device misbehave so (root only):
  * /sys/kernel/debug/loopnic/<port>/fault_sq_stall and fault_lost_irq take a
- * channel number and read back how often the fault happened.
+ * channel number and read back how often the fault happened; and one that
+ * makes the driver misbehave, fault_sq_bad_db (write-only): it rings the
+ * channel's SQ doorbell with a counter a ring ahead of its own, which the
+ * device refuses by stalling the SQ.
  */
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
 
 #include "en.h"
 
@@ -263,6 +267,62 @@ static int loopnic_fault_lost_irq_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(loopnic_fault_lost_irq_fops, loopnic_fault_lost_irq_get,
 			 loopnic_fault_lost_irq_set, "%llu\n");
 
+/*
+ * How long the bad doorbell's writer waits for the device to stall the SQ;
+ * the engine runs at once, unless the guest is very busy.
+ */
+#define LOOPNIC_BAD_DB_WAIT_MS	2000
+
+/*
+ * Under the TX queue's lock the driver's own doorbells cannot pass ours;
+ * one written after it, before the engine ran, would hide it: the write
+ * fails with -EAGAIN then. RTNL keeps the channels; its trylock, as in
+ * net-sysfs, since the port's debugfs files go under RTNL, and their
+ * removal waits for this writer.
+ */
+static int loopnic_fault_sq_bad_db_set(void *data, u64 val)
+{
+	struct loopnic_port *port = data;
+	struct loopnic_channel *ch;
+	unsigned long deadline;
+	int err = 0;
+
+	if (!rtnl_trylock())
+		return restart_syscall();
+	if (port->path != LOOPNIC_PATH_RING) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (!port->chs) {
+		err = -ENETDOWN;
+		goto out;
+	}
+	if (val >= port->chs->num) {
+		err = -EINVAL;
+		goto out;
+	}
+	ch = port->chs->c[val];
+	__netif_tx_lock_bh(ch->sq.txq);
+	loopnic_hw_reg_write(ch->hw, loopnic_reg_q(ch, LOOPNIC_Q_SQ, LOOPNIC_Q_DB),
+			     ch->sq.db_pc + ch->sq.mask + 2);
+	__netif_tx_unlock_bh(ch->sq.txq);
+
+	deadline = jiffies + msecs_to_jiffies(LOOPNIC_BAD_DB_WAIT_MS);
+	while (!(loopnic_ch_reg_read(ch, LOOPNIC_CH_SQ_STATUS) & LOOPNIC_SQ_ST_STALLED)) {
+		if (time_after(jiffies, deadline)) {
+			err = -EAGAIN;
+			break;
+		}
+		msleep(20);
+	}
+out:
+	rtnl_unlock();
+	return err;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(loopnic_fault_sq_bad_db_fops, NULL, loopnic_fault_sq_bad_db_set,
+			 "%llu\n");
+
 /* The port's debugfs directory is removed (and its users waited for) before port->hw goes. */
 void loopnic_en_health_debugfs(struct loopnic_port *port, struct dentry *dir)
 {
@@ -270,4 +330,6 @@ void loopnic_en_health_debugfs(struct loopnic_port *port, struct dentry *dir)
 				   &loopnic_fault_sq_stall_fops);
 	debugfs_create_file_unsafe("fault_lost_irq", 0600, dir, port,
 				   &loopnic_fault_lost_irq_fops);
+	debugfs_create_file_unsafe("fault_sq_bad_db", 0200, dir, port,
+				   &loopnic_fault_sq_bad_db_fops);
 }
