@@ -108,6 +108,11 @@ struct loopnic_rx_wqe {
  * frame: what the stack takes as CHECKSUM_COMPLETE. The CQEs of a frame are
  * written in order and without CQEs of other frames between them, but the
  * driver may see the first ones before the last.
+ *
+ * A frame LRO coalesced (LOOPNIC_REG_LRO) has LOOPNIC_CQE_F_LRO on each of
+ * its CQEs and no LOOPNIC_CQE_F_CSUM; its last CQE says how many segments
+ * it holds (lro_segs, at least 2) and the payload of each but the last
+ * (lro_mss).
  */
 struct loopnic_cqe {
 	__le32 byte_cnt;
@@ -117,9 +122,14 @@ struct loopnic_cqe {
 	/* RX only: the RSS hash of the frame and what it covered. */
 	__le32 rss_hash;
 	u8 rss_type;
-	u8 rsvd;
-	/* RX only: the frame's checksum, as described above. */
-	__sum16 csum;
+	/* RX, LOOPNIC_CQE_F_LRO, last CQE: segments in the frame; else 0. */
+	u8 lro_segs;
+	union {
+		/* RX, LOOPNIC_CQE_F_CSUM: the frame's checksum, as described above. */
+		__sum16 csum;
+		/* RX, LOOPNIC_CQE_F_LRO, last CQE: the segments' TCP payload. */
+		__le16 lro_mss;
+	};
 };
 
 /* cqe->rss_type */
@@ -134,6 +144,8 @@ struct loopnic_cqe {
 #define LOOPNIC_CQE_F_MORE		BIT(1)
 /* RX: csum is the frame's checksum (LOOPNIC_REG_RX_CSUM was 1); else 0. */
 #define LOOPNIC_CQE_F_CSUM		BIT(2)
+/* RX: a frame LRO built of several TCP segments (LOOPNIC_REG_LRO). */
+#define LOOPNIC_CQE_F_LRO		BIT(3)
 
 static_assert(sizeof(struct loopnic_tx_wqe) == 16);
 static_assert(sizeof(struct loopnic_rx_wqe) == 16);
@@ -223,6 +235,32 @@ static_assert(sizeof(struct loopnic_cqe) == 16);
 #define LOOPNIC_REG_ENGINE		0x0068
 #define LOOPNIC_ENGINE_THREAD		0
 #define LOOPNIC_ENGINE_SOFTIRQ		1
+/*
+ * rw: large receive offload, as a NIC's LRO or RSC engine. 0 (the reset
+ * value) is off; else the most RX buffers one coalesced frame may fill,
+ * which the device takes as 2 at least and LOOPNIC_HW_LRO_MAX_BUFS at
+ * most (read back as taken). The MAC then merges TCP segments arriving in
+ * order for the same RQ into one frame: the same Ethernet header, IPv4
+ * without options, unfragmented and its header checksum right, or IPv6
+ * without extension headers, the same addresses, TOS or traffic class and
+ * flow label, TTL or hop limit, ports, ACK number, window and TCP
+ * options, no flag but ACK and PSH, each segment's TCP checksum right,
+ * each segment's payload that of the first but the last's, which may be
+ * shorter. A segment with PSH, a shorter one, LOOPNIC_HW_LRO_MAX_SEGS
+ * segments, a frame that would pass LOOPNIC_HW_MAX_LSO bytes or the
+ * buffer limit, a segment that does not match, the end of the sender's
+ * TX engine run (a short batch of frames: the device needs no timer) and
+ * RX_HOLD end the frame; disabling the channel drops it (rx_discards).
+ * Its payload fills the buffers back to back behind the first segment's
+ * headers, in which the device rewrites IPv4 total length and header
+ * checksum or IPv6 payload length, and sets PSH if a segment had it; the
+ * TCP checksum stays the first segment's. The CQEs of a frame are written
+ * when it ends (see struct loopnic_cqe). A frame of one segment is
+ * delivered as any other. LOOPNIC_REG_RX_CSUM does not matter to it.
+ */
+#define LOOPNIC_REG_LRO			0x0070
+#define LOOPNIC_HW_LRO_MAX_BUFS		64
+#define LOOPNIC_HW_LRO_MAX_SEGS		255
 
 /*
  * What a frame costs on the line besides its bytes (which exclude the FCS

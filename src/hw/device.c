@@ -106,6 +106,7 @@ static void loopnic_hw_ch_disable(struct loopnic_hw_ch *ch)
 	/* The peer's engine delivers under rx_lock: none is in flight after. */
 	spin_lock_bh(&ch->rx_lock);
 	ch->rx_on = false;
+	loopnic_hw_lro_drop(ch);
 	spin_unlock_bh(&ch->rx_lock);
 	/*
 	 * A sender paused on this RQ would wait for a doorbell that never
@@ -283,6 +284,11 @@ static bool loopnic_hw_global_write(struct loopnic_hw *hw, u32 reg, u64 val)
 		WRITE_ONCE(hw->rx_csum, val & 1);
 		return true;
 	}
+	if (reg == LOOPNIC_REG_LRO) {
+		/* A frame open ends with the run that sends its next segment. */
+		WRITE_ONCE(hw->lro_bufs, loopnic_hw_lro_bufs(val));
+		return true;
+	}
 	if (reg == LOOPNIC_REG_ENGINE) {
 		/* Channels take it as they are enabled (loopnic_hw_ch_enable()). */
 		WRITE_ONCE(hw->engine, val == LOOPNIC_ENGINE_SOFTIRQ ?
@@ -372,6 +378,8 @@ u64 loopnic_hw_reg_read(struct loopnic_hw *hw, u32 reg)
 		return atomic64_read(&hw->tx_shaped);
 	case LOOPNIC_REG_RX_CSUM:
 		return READ_ONCE(hw->rx_csum);
+	case LOOPNIC_REG_LRO:
+		return READ_ONCE(hw->lro_bufs);
 	case LOOPNIC_REG_ENGINE:
 		return READ_ONCE(hw->engine);
 	case LOOPNIC_REG_TX_PAUSE:

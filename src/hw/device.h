@@ -73,6 +73,42 @@ struct loopnic_hw_fault_ch {
 	u8 held[LOOPNIC_HW_MAX_FRAME];
 };
 
+/* What an RX CQE says about the frame besides its buffers. */
+struct loopnic_hw_rx_info {
+	u32 hash;
+	u8 type;
+	bool csum_valid;
+	__sum16 csum;
+	/* LRO: the segments (0: not a coalesced frame) and their payload. */
+	u8 lro_segs;
+	u16 lro_mss;
+};
+
+/*
+ * LRO (lro.c): the frame the MAC is coalescing for one RQ, under its
+ * channel's rx_lock. Its buffers are the RQ's from @ctr on, consumed but
+ * not completed: their CQEs are written when it ends, within the TX
+ * engine run that put its segments on the wire (loopnic_hw_wire_flush()).
+ */
+struct loopnic_hw_lro {
+	/* Segments in it; 0: no frame is open. */
+	u32 segs;
+	u32 ctr;
+	u32 bufs;
+	/* Its length so far, and the size of its buffers. */
+	u32 len;
+	u32 room;
+	u32 l4;
+	u32 hdr_len;
+	u32 mss;
+	u32 next_seq;
+	bool psh;
+	/* The first segment's RSS result and, for a frame of one, its sum. */
+	struct loopnic_hw_rx_info rx;
+	/* The first segment's headers, which the next ones must match. */
+	u8 hdr[LOOPNIC_HW_LSO_MAX_HDR];
+};
+
 struct loopnic_hw_ch {
 	struct loopnic_hw *hw;
 	unsigned int idx;
@@ -89,6 +125,7 @@ struct loopnic_hw_ch {
 	 */
 	spinlock_t rx_lock;
 	bool rx_on;
+	struct loopnic_hw_lro lro;
 	/*
 	 * TX engines that stopped on a frame for our empty RQ (PAUSE): the
 	 * RQ doorbell restarts them. Bit i is the peer's channel i, bit
@@ -172,6 +209,8 @@ struct loopnic_hw {
 	u32 speed;
 	/* LOOPNIC_REG_RX_CSUM: read per frame by every engine that delivers to us. */
 	bool rx_csum;
+	/* LOOPNIC_REG_LRO: the same. */
+	u32 lro_bufs;
 	/* LOOPNIC_REG_ENGINE. */
 	u8 engine;
 	/*
@@ -236,13 +275,6 @@ struct loopnic_hw_wire_frame {
 
 void loopnic_hw_csum_complete(u8 *data, u32 start, u32 off, u32 staged, __wsum rest);
 void loopnic_hw_frame_stage(struct loopnic_hw_ch *ch, struct loopnic_hw_wire_frame *wf);
-/* What an RX CQE says about the frame besides its buffers. */
-struct loopnic_hw_rx_info {
-	u32 hash;
-	u8 type;
-	bool csum_valid;
-	__sum16 csum;
-};
 
 void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue q,
 			  u32 byte_cnt, u32 wqe_counter, u8 flags,
@@ -312,6 +344,11 @@ loopnic_hw_wire_xmit_staged(struct loopnic_hw_ch *src, u8 *frame, u32 len,
 }
 
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs);
+u32 loopnic_hw_rq_wqe_len(struct loopnic_hw_q *rq, u32 ctr);
+u32 loopnic_hw_rq_bufs(struct loopnic_hw_q *rq, u32 pc, u32 len, u32 *roomp);
+u8 *loopnic_hw_rq_buf(struct loopnic_hw *hw, struct loopnic_hw_q *rq, u32 ctr, u32 *len);
+void loopnic_hw_rq_complete(struct loopnic_hw_ch *ch, u32 ctr, u32 n, u32 len,
+			    u8 flags, const struct loopnic_hw_rx_info *rx);
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold);
 void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val);
 void loopnic_hw_rq_posted(struct loopnic_hw_ch *ch);
@@ -329,6 +366,16 @@ enum loopnic_hw_wire loopnic_hw_fault_xmit(struct loopnic_hw_ch *ch, u32 seg,
 					   unsigned long *rx_chs, u64 *resume);
 bool loopnic_hw_fault_reg_write(struct loopnic_hw *hw, u32 reg, u64 val);
 bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
+/* lro.c */
+bool loopnic_hw_lro_append(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *src,
+			   struct loopnic_hw_wire_frame *wf, u32 pc, u32 max_bufs);
+bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_frame *wf,
+			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum);
+void loopnic_hw_lro_end(struct loopnic_hw_ch *ch);
+void loopnic_hw_lro_flush(struct loopnic_hw_ch *ch);
+void loopnic_hw_lro_drop(struct loopnic_hw_ch *ch);
+u32 loopnic_hw_lro_bufs(u64 val);
+
 /* lso.c */
 bool loopnic_hw_lso_xmit(struct loopnic_hw_ch *ch, const struct loopnic_hw_tx_frame *f,
 			 u32 *lenp, u32 *budget, unsigned long *rx_chs, u64 *resume,

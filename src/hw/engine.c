@@ -33,8 +33,13 @@ void loopnic_hw_cqe_write(struct loopnic_hw_ch *ch, enum loopnic_hw_queue qi,
 	cqe->flags = flags | (csum ? LOOPNIC_CQE_F_CSUM : 0);
 	cqe->rss_hash = cpu_to_le32(rx ? rx->hash : 0);
 	cqe->rss_type = rx ? rx->type : LOOPNIC_CQE_RSS_NONE;
-	cqe->rsvd = 0;
-	cqe->csum = csum ? rx->csum : 0;
+	if (rx && rx->lro_segs && !(flags & LOOPNIC_CQE_F_MORE)) {
+		cqe->lro_segs = rx->lro_segs;
+		cqe->lro_mss = cpu_to_le16(rx->lro_mss);
+	} else {
+		cqe->lro_segs = 0;
+		cqe->csum = csum ? rx->csum : 0;
+	}
 	/* The buffer and the CQE body are visible before the CQE is the driver's. */
 	dma_wmb();
 	WRITE_ONCE(cqe->op_own, (cq->ctr >> cq->log_sz) & LOOPNIC_CQE_OWNER);

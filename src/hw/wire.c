@@ -148,7 +148,7 @@ static struct loopnic_rx_wqe *loopnic_hw_rq_wqe(struct loopnic_hw_q *rq, u32 ctr
  * frame, so a larger size is taken as that: what the driver wrote cannot
  * make the sums of several overflow.
  */
-static u32 loopnic_hw_rq_wqe_len(struct loopnic_hw_q *rq, u32 ctr)
+u32 loopnic_hw_rq_wqe_len(struct loopnic_hw_q *rq, u32 ctr)
 {
 	return min_t(u32, le32_to_cpu(loopnic_hw_rq_wqe(rq, ctr)->len),
 		     LOOPNIC_HW_MAX_FRAME);
@@ -160,8 +160,7 @@ static u32 loopnic_hw_rq_wqe_len(struct loopnic_hw_q *rq, u32 ctr)
  * posted do not hold all of it. Called after dma_rmb() following the read
  * of @pc.
  */
-static u32 loopnic_hw_rq_bufs(struct loopnic_hw_q *rq, u32 pc, u32 len,
-			      u32 *roomp)
+u32 loopnic_hw_rq_bufs(struct loopnic_hw_q *rq, u32 pc, u32 len, u32 *roomp)
 {
 	u32 n, room = 0;
 
@@ -186,20 +185,36 @@ static bool loopnic_hw_rq_full(struct loopnic_hw_q *rq, u32 pc)
 	return pc - rq->ctr > rq->mask;
 }
 
-/* RX WQE @i from the RQ's consumer counter: its buffer and, in @len, its size. */
-static u8 *loopnic_hw_rq_buf(struct loopnic_hw *hw, struct loopnic_hw_q *rq,
-			     u32 i, u32 *len)
+/* RX WQE @ctr: its buffer and, in @len, its size. */
+u8 *loopnic_hw_rq_buf(struct loopnic_hw *hw, struct loopnic_hw_q *rq, u32 ctr,
+		      u32 *len)
 {
-	*len = loopnic_hw_rq_wqe_len(rq, rq->ctr + i);
-	return loopnic_hw_dma_va(hw, le64_to_cpu(loopnic_hw_rq_wqe(rq, rq->ctr + i)->addr));
+	*len = loopnic_hw_rq_wqe_len(rq, ctr);
+	return loopnic_hw_dma_va(hw, le64_to_cpu(loopnic_hw_rq_wqe(rq, ctr)->addr));
+}
+
+/*
+ * One CQE for each of the @n RX buffers from RQ counter @ctr that a frame
+ * of @len bytes filled; all but the last say LOOPNIC_CQE_F_MORE.
+ */
+void loopnic_hw_rq_complete(struct loopnic_hw_ch *ch, u32 ctr, u32 n, u32 len,
+			    u8 flags, const struct loopnic_hw_rx_info *rx)
+{
+	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
+	u32 i, off, blen;
+
+	for (i = 0, off = 0; i < n; i++, off += blen) {
+		blen = loopnic_hw_rq_wqe_len(rq, ctr + i);
+		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, min(blen, len - off), ctr + i,
+				     flags | (i + 1 < n ? LOOPNIC_CQE_F_MORE : 0), rx);
+	}
 }
 
 /*
  * Write the frame into the @n buffers from the RQ's consumer counter. The
  * part still in the sender's SQ goes first, summed once for both checksum
  * offload and the RX checksum (the bytes behind the Ethernet header); then
- * the staged part, once the offload completed its checksum field. Then one
- * CQE per buffer; all but the last say LOOPNIC_CQE_F_MORE.
+ * the staged part, once the offload completed its checksum field.
  */
 static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *src,
 			       struct loopnic_hw_wire_frame *wf, u32 n,
@@ -214,7 +229,7 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *s
 	for (i = 0, off = 0; i < n; i++, off += blen) {
 		__wsum part = 0;
 
-		buf = loopnic_hw_rq_buf(ch->hw, rq, i, &blen);
+		buf = loopnic_hw_rq_buf(ch->hw, rq, rq->ctr + i, &blen);
 		from = max(off, wf->staged);
 		to = min(off + blen, wf->len);
 		if (from >= to)
@@ -228,7 +243,7 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *s
 					 wf->staged, rest);
 
 	for (i = 0, off = 0; i < n && off < wf->staged; i++, off += blen) {
-		buf = loopnic_hw_rq_buf(ch->hw, rq, i, &blen);
+		buf = loopnic_hw_rq_buf(ch->hw, rq, rq->ctr + i, &blen);
 		to = min(off + blen, wf->staged);
 		/* The Ethernet header is not summed; without RX csum nothing is. */
 		from = rx->csum_valid ? clamp_t(u32, ETH_HLEN, off, to) : to;
@@ -244,13 +259,6 @@ static void loopnic_hw_rq_fill(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *s
 	if (rx->csum_valid)
 		rx->csum = (__force __sum16)(u16)~(__force u16)
 			   csum_fold(csum_block_add(head, rest, wf->staged - ETH_HLEN));
-
-	for (i = 0, off = 0; i < n; i++, off += blen) {
-		blen = loopnic_hw_rq_wqe_len(rq, rq->ctr);
-		loopnic_hw_cqe_write(ch, LOOPNIC_Q_RXCQ, min(blen, wf->len - off),
-				     rq->ctr, i + 1 < n ? LOOPNIC_CQE_F_MORE : 0, rx);
-		rq->ctr++;
-	}
 }
 
 /*
@@ -264,13 +272,15 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 						struct loopnic_hw_wire_frame *wf,
 						unsigned int *ixp)
 {
-	u32 len = wf->len;
+	u32 len = wf->len, lro = READ_ONCE(hw->lro_bufs);
 	enum loopnic_hw_wire ret = LOOPNIC_WIRE_SENT;
+	bool csum = READ_ONCE(hw->rx_csum);
 	struct loopnic_hw_rx_info rx;
 	struct loopnic_hw_ch *ch;
 	struct loopnic_hw_q *rq;
 	u32 pc, n, room = 0;
 	unsigned int ix;
+	__sum16 sum;
 
 	rx.hash = loopnic_hw_rss_hash(hw, wf->data, wf->staged, &rx.type);
 	ix = READ_ONCE(hw->rss_indir[rx.hash % LOOPNIC_HW_RSS_INDIR_SIZE]);
@@ -288,6 +298,8 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	pc = READ_ONCE(rq->db);
 	/* WQEs are read only after the doorbell that posted them. */
 	dma_rmb();
+	if (ch->lro.segs && loopnic_hw_lro_append(ch, src, wf, pc, lro))
+		goto delivered;
 	n = loopnic_hw_rq_bufs(rq, pc, len, &room);
 	if (!n && !loopnic_hw_rq_full(rq, pc) && loopnic_hw_paused(hw, src->hw)) {
 		set_bit(src->idx + (src->hw == hw ? LOOPNIC_HW_SELF : 0),
@@ -327,9 +339,18 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	}
 
 	trace_loopnic_hw_wqe_fetch(&hw->pdev->dev, ch->idx, LOOPNIC_Q_RQ, rq->ctr, n, room);
-	rx.csum_valid = READ_ONCE(hw->rx_csum);
+	/* LRO checks the TCP checksum with the frame's sum. */
+	rx.csum_valid = csum || lro;
 	rx.csum = 0;
+	rx.lro_segs = 0;
 	loopnic_hw_rq_fill(ch, src, wf, n, &rx);
+	sum = rx.csum;
+	rx.csum_valid = csum;
+	rx.csum = csum ? sum : 0;
+	if (!lro || !loopnic_hw_lro_open(ch, wf, n, room, &rx, sum))
+		loopnic_hw_rq_complete(ch, rq->ctr, n, len, 0, &rx);
+	rq->ctr += n;
+delivered:
 	trace_loopnic_hw_wire(&hw->pdev->dev, ch->idx, len, LOOPNIC_TRACE_WIRE_DELIVERED);
 	loopnic_hw_mac_count(hw, true, wf->data, len);
 out:
@@ -532,10 +553,17 @@ void loopnic_hw_pause_set(struct loopnic_hw *hw, u32 val)
 void loopnic_hw_rx_hold(struct loopnic_hw *hw, bool hold)
 {
 	struct loopnic_hw *peer;
+	unsigned int i;
 
 	WRITE_ONCE(hw->rx_hold, hold);
 	if (hold) {
 		synchronize_rcu();
+		/*
+		 * A frame LRO still builds gets no segment more: its CQEs go
+		 * out now, the interrupt with the end of the run that sent it.
+		 */
+		for (i = 0; i < LOOPNIC_HW_MAX_CHANNELS; i++)
+			loopnic_hw_lro_flush(&hw->ch[i]);
 		return;
 	}
 	loopnic_hw_tx_kick(hw, GENMASK(LOOPNIC_HW_MAX_CHANNELS - 1, 0));
@@ -563,15 +591,19 @@ void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs)
 	struct loopnic_hw *peer;
 	unsigned int ix;
 
-	for_each_set_bit(ix, &self, LOOPNIC_HW_MAX_CHANNELS)
+	for_each_set_bit(ix, &self, LOOPNIC_HW_MAX_CHANNELS) {
+		loopnic_hw_lro_flush(&hw->ch[ix]);
 		loopnic_hw_cq_event(&hw->ch[ix], LOOPNIC_Q_RXCQ);
+	}
 	rx_chs &= GENMASK(LOOPNIC_HW_SELF - 1, 0);
 	if (!rx_chs)
 		return;
 	rcu_read_lock();
 	peer = rcu_dereference(hw->peer);
 	if (peer)
-		for_each_set_bit(ix, &rx_chs, LOOPNIC_HW_MAX_CHANNELS)
+		for_each_set_bit(ix, &rx_chs, LOOPNIC_HW_MAX_CHANNELS) {
+			loopnic_hw_lro_flush(&peer->ch[ix]);
 			loopnic_hw_cq_event(&peer->ch[ix], LOOPNIC_Q_RXCQ);
+		}
 	rcu_read_unlock();
 }
