@@ -22,7 +22,7 @@
 # Usage: scripts/bench-guest.sh LOOPNIC_KO
 # Env: BENCH_RUNS (3), BENCH_PINGS (1000), BENCH_SECS (5, per iperf3 test),
 #      BENCH_PATHS (all: "lo veth-gro-off veth-gro-on backlog backlog-gro-off
-#      ring ring-tso-off ring-2ch ring-softirq ring-softirq-cpu0"),
+#      ring ring-tso-off ring-lro ring-2ch ring-softirq ring-softirq-cpu0"),
 #      BENCH_PKT_SECS (3, per AF_PACKET or pktgen run), BENCH_AFPACKET_TX
 #      (the afpacket-tx binary; without it those rows stay empty),
 #      BENCH_ACCEL, BENCH_HOST, BENCH_REV (shown in the header),
@@ -40,8 +40,8 @@ pings=${BENCH_PINGS:-1000}
 secs=${BENCH_SECS:-5}
 pkt_secs=${BENCH_PKT_SECS:-3}
 afpacket_tx=${BENCH_AFPACKET_TX:-}
-all_paths="lo veth-gro-off veth-gro-on backlog backlog-gro-off ring ring-tso-off ring-2ch
-	ring-softirq ring-softirq-cpu0"
+all_paths="lo veth-gro-off veth-gro-on backlog backlog-gro-off ring ring-tso-off ring-lro
+	ring-2ch ring-softirq ring-softirq-cpu0"
 paths=${BENCH_PATHS:-$all_paths}
 # a command the ping of the path being measured runs under, or nothing
 ping_pin=
@@ -515,6 +515,12 @@ for ((r = 1; r <= runs; r++)); do
 			load_loopnic path=ring channels=1
 			na ethtool -K loopnic0 tso off >/dev/null
 			;;
+		ring-lro)
+			# the receiving device merges what the sending one cut
+			load_loopnic path=ring channels=1
+			na ethtool -K loopnic0 lro on
+			nb ethtool -K loopnic1 lro on
+			;;
 		ring-2ch) load_loopnic path=ring channels=2 ;;
 		ring-softirq) load_loopnic path=ring channels=1 hw_engine=softirq ;;
 		ring-softirq-cpu0)
@@ -561,6 +567,7 @@ label() {
 	backlog-gro-off) echo "loopnic backlog, GRO off" ;;
 	ring) echo "loopnic ring" ;;
 	ring-tso-off) echo "loopnic ring, TSO off" ;;
+	ring-lro) echo "loopnic ring, LRO" ;;
 	ring-2ch) echo "loopnic ring, 2 ch" ;;
 	ring-softirq) echo "loopnic ring, softirq engine" ;;
 	ring-softirq-cpu0) echo "loopnic ring, softirq, CPU 0" ;;
@@ -686,6 +693,7 @@ report() {
 	echo
 	target "loopnic backlog TCP >= 1.0x veth" tcp_mbps backlog veth-gro-off ge 1.0
 	target "loopnic ring TCP >= 0.7x veth" tcp_mbps ring veth-gro-off ge 0.7
+	target "loopnic ring, LRO TCP >= 0.7x veth" tcp_mbps ring-lro veth-gro-off ge 0.7
 	target "loopnic ring ping p50 <= 1.5x lo" ping_p50 ring lo le 1.5
 	target "loopnic ring (softirq engine, CPU 0) ping p50 <= 1.5x lo" \
 		ping_p50 ring-softirq-cpu0 lo le 1.5

@@ -68,7 +68,7 @@ rt_subset=(napi rmmod_flood loopnic_ring.sh ring_irq ring_reconfig faults txreco
 # `scripts/check.sh -k KVER` runs the whole suite on any kernel.
 newer_subset=(loopnic_load loopnic_ping counters stdstats netns napi rmmod_flood
 	loopnic_ring.sh ring_channels ring_reconfig ring_rss ring_irq ring_regs
-	netdev_nl ring_coalesce ring_tso txrecover loopback selftest pathswitch
+	netdev_nl ring_coalesce ring_tso ring_lro txrecover loopback selftest pathswitch
 	stress rxcsum trace)
 # KVER -> the test patterns its lane runs, for lanes that run a subset
 declare -A subset=()

@@ -42,6 +42,8 @@ static const char loopnic_counter_names[LOOPNIC_CH_COUNTERS][ETH_GSTRING_LEN] = 
 	[LOOPNIC_TX_TSO_PACKETS]	= "tx_tso_packets",
 	[LOOPNIC_TX_TSO_BYTES]		= "tx_tso_bytes",
 	[LOOPNIC_TX_SW_FALLBACK]	= "tx_sw_fallback",
+	[LOOPNIC_RX_LRO_PACKETS]	= "rx_lro_packets",
+	[LOOPNIC_RX_LRO_BYTES]		= "rx_lro_bytes",
 };
 
 /* Per channel: printed as "<prefix><channel>_<suffix>", e.g. rx3_packets. */
@@ -82,7 +84,7 @@ static const u8 loopnic_ring_counters[] = {
 	LOOPNIC_FAULT_CH_ACTIVATE, LOOPNIC_TX_TIMEOUT, LOOPNIC_TX_TIMEOUT_RECOVER_EQ,
 	LOOPNIC_TX_TIMEOUT_HELD, LOOPNIC_TX_RECOVER, LOOPNIC_FAULT_SQ_STALL, LOOPNIC_FAULT_LOST_IRQ,
 	LOOPNIC_TX_SHAPED, LOOPNIC_TX_TSO_PACKETS, LOOPNIC_TX_TSO_BYTES,
-	LOOPNIC_TX_SW_FALLBACK,
+	LOOPNIC_TX_SW_FALLBACK, LOOPNIC_RX_LRO_PACKETS, LOOPNIC_RX_LRO_BYTES,
 };
 
 static const char loopnic_pflag_names[LOOPNIC_NUM_PFLAGS][ETH_GSTRING_LEN] = {

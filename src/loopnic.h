@@ -103,6 +103,9 @@ enum loopnic_counter {
 	 * a CRC32c) the driver did in software (en/tx.c, loopnic_tx_sw()).
 	 */
 	LOOPNIC_TX_SW_FALLBACK,
+	/* Ring path: frames the device built by LRO, and their bytes. */
+	LOOPNIC_RX_LRO_PACKETS,
+	LOOPNIC_RX_LRO_BYTES,
 	/* Ring path: LOOPNIC_HW_MAX_CHANNELS blocks of enum loopnic_ch_counter. */
 	LOOPNIC_CH_COUNTERS,
 	LOOPNIC_NUM_COUNTERS = LOOPNIC_CH_COUNTERS +
@@ -314,6 +317,7 @@ void loopnic_en_rx_hold(struct loopnic_port *port, bool hold);
 int loopnic_en_reconfigure(struct loopnic_port *port,
 			   const struct loopnic_params *params);
 void loopnic_en_set_coalesce(struct loopnic_port *port);
+void loopnic_en_set_lro(struct loopnic_port *port, bool on);
 /* en/health.c: TX timeout recovery and the fault knobs */
 void loopnic_en_health_init(struct loopnic_port *port);
 void loopnic_en_health_start(struct loopnic_port *port);

@@ -24,11 +24,18 @@
  * The emulated NIC gathers and checksums a frame, and segments TCP (LSO:
  * TSO and TSO6; the stack segments the rest in software before xmit). It
  * hashes received frames for RSS and hands the hash over (NETIF_F_RXHASH),
- * and their sum (NETIF_F_RXCSUM, CHECKSUM_COMPLETE).
+ * and their sum (NETIF_F_RXCSUM, CHECKSUM_COMPLETE), and coalesces TCP
+ * segments (NETIF_F_LRO).
  */
 #define LOOPNIC_RING_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
 			       NETIF_F_TSO | NETIF_F_TSO6 | \
-			       NETIF_F_RXHASH | NETIF_F_RXCSUM)
+			       NETIF_F_RXHASH | NETIF_F_RXCSUM | NETIF_F_LRO)
+/*
+ * Offered, but off until asked for, as on most NICs: LRO rewrites what
+ * arrives, which a bridge or a router must not get (the core turns it off
+ * for them, dev_disable_lro()).
+ */
+#define LOOPNIC_OFF_FEATURES NETIF_F_LRO
 
 /* Every offload either path may claim; the rest of dev->features is the core's. */
 #define LOOPNIC_PATH_FEATURES (LOOPNIC_FEATURES | LOOPNIC_RING_FEATURES)
@@ -59,7 +66,7 @@ static void loopnic_path_features(struct net_device *dev, enum loopnic_path path
 	if (dev->reg_state != NETREG_REGISTERED) {
 		/* MAC loopback is a switch of either path (ethtool -K DEV loopback on). */
 		dev->hw_features = hw | NETIF_F_LOOPBACK;
-		dev->features |= f;
+		dev->features |= f & ~LOOPNIC_OFF_FEATURES;
 		return;
 	}
 
@@ -67,7 +74,7 @@ static void loopnic_path_features(struct net_device *dev, enum loopnic_path path
 	off = dev->hw_features & ~dev->wanted_features & LOOPNIC_PATH_FEATURES;
 	dev->hw_features = (dev->hw_features & ~LOOPNIC_PATH_FEATURES) | hw;
 	dev->wanted_features = (dev->wanted_features & ~LOOPNIC_PATH_FEATURES) |
-			       (hw & ~off);
+			       (hw & ~off & ~LOOPNIC_OFF_FEATURES);
 	/*
 	 * Lets the core see the change, and tell the stack and upper devices;
 	 * it keeps what is on but not in hw_features, the fixed ones.
@@ -371,6 +378,19 @@ void loopnic_set_rx_csum(struct loopnic_port *port, bool on)
 		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_RX_CSUM, on);
 }
 
+/*
+ * The TCP checksum of a frame LRO built is its first segment's: the
+ * device's check of each segment is all that vouches for it, so LRO goes
+ * with the device's checksum, or not at all.
+ */
+static netdev_features_t loopnic_fix_features(struct net_device *dev,
+					      netdev_features_t features)
+{
+	if (!(features & NETIF_F_RXCSUM))
+		features &= ~NETIF_F_LRO;
+	return features;
+}
+
 static int loopnic_set_features(struct net_device *dev,
 				netdev_features_t features)
 {
@@ -380,6 +400,8 @@ static int loopnic_set_features(struct net_device *dev,
 		loopnic_set_loopback(port, features & NETIF_F_LOOPBACK);
 	if ((dev->features ^ features) & NETIF_F_RXCSUM)
 		loopnic_set_rx_csum(port, features & NETIF_F_RXCSUM);
+	if ((dev->features ^ features) & NETIF_F_LRO)
+		loopnic_en_set_lro(port, features & NETIF_F_LRO);
 	return 0;
 }
 
@@ -606,6 +628,7 @@ static const struct net_device_ops loopnic_netdev_ops = {
 	.ndo_features_check	= loopnic_features_check,
 	.ndo_tx_timeout		= loopnic_en_tx_timeout,
 	.ndo_get_stats64	= loopnic_get_stats64,
+	.ndo_fix_features	= loopnic_fix_features,
 	.ndo_set_features	= loopnic_set_features,
 	.ndo_get_iflink		= loopnic_get_iflink,
 	.ndo_set_mac_address	= eth_mac_addr,

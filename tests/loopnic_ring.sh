@@ -30,7 +30,7 @@ RQ_SMALL=16 N_OOB=30
 
 RING_STATS="rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops
 rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped tx_tso_packets tx_tso_bytes
-tx_sw_fallback fault_wire_drop fault_wire_corrupt
+tx_sw_fallback rx_lro_packets rx_lro_bytes fault_wire_drop fault_wire_corrupt
 fault_wire_dup fault_wire_reorder fault_wire_delay fault_rx_alloc fault_tx_dma_map
 fault_ch_activate
 tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall fault_lost_irq

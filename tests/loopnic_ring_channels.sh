@@ -36,7 +36,7 @@ channel_names()
 	local i
 	echo "rx_packets rx_bytes tx_packets tx_bytes tx_drops rx_drops"
 	echo "rx_out_of_buffer rx_discards_phy tx_discards_phy tx_shaped tx_tso_packets tx_tso_bytes"
-	echo "tx_sw_fallback"
+	echo "tx_sw_fallback rx_lro_packets rx_lro_bytes"
 	echo "fault_wire_drop fault_wire_corrupt fault_wire_dup fault_wire_reorder"
 	echo "fault_wire_delay fault_rx_alloc fault_tx_dma_map fault_ch_activate"
 	echo "tx_timeout tx_timeout_recover_eq tx_timeout_held tx_recover fault_sq_stall fault_lost_irq"

@@ -548,6 +548,7 @@ int loopnic_en_open(struct loopnic_port *port)
 	loopnic_pause_program(port);
 	/* The offloads a path switch may have changed while the port had no channels. */
 	loopnic_set_rx_csum(port, port->dev->features & NETIF_F_RXCSUM);
+	loopnic_en_set_lro(port, port->dev->features & NETIF_F_LRO);
 	err = loopnic_chs_activate(chs);
 	if (err)
 		goto err_free;

@@ -31,6 +31,13 @@
 #define LOOPNIC_RX_BUF_LEN	(SKB_WITH_OVERHEAD(LOOPNIC_RX_STRIDE) - LOOPNIC_RX_HEADROOM)
 /* The largest frame, in buffers: the first is the head, the rest fragments. */
 #define LOOPNIC_RX_MAX_BUFS	DIV_ROUND_UP(LOOPNIC_HW_MAX_FRAME, LOOPNIC_RX_BUF_LEN)
+/*
+ * The most buffers a frame LRO builds may fill (LOOPNIC_REG_LRO): as many
+ * as its longest takes, as GRO would build it. Beyond an skb's fragments
+ * they go into skbs on its frag_list, as GRO's would.
+ */
+#define LOOPNIC_RX_LRO_BUFS	min_t(u32, DIV_ROUND_UP(LOOPNIC_HW_MAX_LSO, LOOPNIC_RX_BUF_LEN), \
+				      LOOPNIC_HW_LRO_MAX_BUFS)
 
 /* ethtool -G: ring sizes are powers of two in this range. */
 #define LOOPNIC_RING_MIN	64
@@ -115,6 +122,12 @@ struct loopnic_rq {
 	 * yet (the device may still be writing its CQEs): kept across polls.
 	 */
 	struct sk_buff *skb;
+	/*
+	 * The skb that takes its next buffer as a page fragment: skb itself,
+	 * or, once its fragments are full (only a frame LRO built gets so
+	 * long), the last skb of its frag_list.
+	 */
+	struct sk_buff *frags;
 	/* The rest of a frame already dropped (and counted): recycle it. */
 	bool skip;
 };

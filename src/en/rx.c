@@ -47,6 +47,7 @@ int loopnic_rq_alloc(struct loopnic_channel *ch, unsigned int size)
 	rq->pc = 0;
 	rq->cc = 0;
 	rq->skb = NULL;
+	rq->frags = NULL;
 	rq->skip = false;
 	rq->buf = kvcalloc(size, sizeof(*rq->buf), GFP_KERNEL);
 	if (!rq->buf)
@@ -102,6 +103,7 @@ void loopnic_rq_free(struct loopnic_channel *ch)
 		kfree_skb(rq->skb);
 		rq->skb = NULL;
 	}
+	rq->frags = NULL;
 	rq->skip = false;
 	for (; rq->cc != rq->pc; rq->cc++) {
 		struct loopnic_rq_buf *buf = &rq->buf[rq->cc & rq->mask];
@@ -227,6 +229,29 @@ static void loopnic_rx_drop_frame(struct loopnic_channel *ch, bool more)
 }
 
 /*
+ * A frame LRO built fills more buffers than an skb has fragments: the
+ * next ones go into a new skb on @head's frag_list, which the stack reads
+ * as it reads GRO's. False if there is no skb for it.
+ */
+static bool loopnic_rx_chain(struct loopnic_channel *ch, struct sk_buff *head)
+{
+	struct loopnic_rq *rq = &ch->rq;
+	struct sk_buff *skb;
+
+	skb = napi_alloc_skb(&ch->napi, 0);
+	if (unlikely(!skb))
+		return false;
+	skb_mark_for_recycle(skb);
+	if (rq->frags == head)
+		skb_shinfo(head)->frag_list = skb;
+	else
+		rq->frags->next = skb;
+	rq->frags = skb;
+	head->truesize += skb->truesize;
+	return true;
+}
+
+/*
  * One RX CQE: its buffer starts a frame (the skb's head) or continues it (a
  * page fragment). Returns the skb once the frame's last buffer is in it.
  */
@@ -235,6 +260,7 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 				      const struct loopnic_rq_buf *buf)
 {
 	bool more = cqe->flags & LOOPNIC_CQE_F_MORE;
+	u32 max = cqe->flags & LOOPNIC_CQE_F_LRO ? LOOPNIC_HW_MAX_LSO : LOOPNIC_HW_MAX_FRAME;
 	u32 len = le32_to_cpu(cqe->byte_cnt);
 	struct loopnic_rq *rq = &ch->rq;
 	struct sk_buff *skb = rq->skb;
@@ -246,8 +272,7 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 	}
 	/* The head holds the Ethernet header; later buffers just data. */
 	if (unlikely(len > LOOPNIC_RX_BUF_LEN || (!skb && len < ETH_HLEN) ||
-		     (skb && (!len || skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS ||
-			      skb->len + len > LOOPNIC_HW_MAX_FRAME)))) {
+		     (skb && (!len || skb->len + len > max)))) {
 		page_pool_put_full_page(rq->pool, buf->page, true);
 		loopnic_rx_drop_frame(ch, more);
 		return NULL;
@@ -259,11 +284,23 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 			loopnic_rx_drop_frame(ch, more);
 			return NULL;
 		}
+		rq->frags = skb;
 	} else {
+		if (skb_shinfo(rq->frags)->nr_frags >= MAX_SKB_FRAGS &&
+		    unlikely(!(cqe->flags & LOOPNIC_CQE_F_LRO) || !loopnic_rx_chain(ch, skb))) {
+			page_pool_put_full_page(rq->pool, buf->page, true);
+			loopnic_rx_drop_frame(ch, more);
+			return NULL;
+		}
 		loopnic_rx_sync(ch, buf, len);
-		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, buf->page,
+		skb_add_rx_frag(rq->frags, skb_shinfo(rq->frags)->nr_frags, buf->page,
 				buf->offset + LOOPNIC_RX_HEADROOM, len,
 				LOOPNIC_RX_STRIDE);
+		if (rq->frags != skb) {
+			skb->len += len;
+			skb->data_len += len;
+			skb->truesize += LOOPNIC_RX_STRIDE;
+		}
 		loopnic_ch_count(ch, LOOPNIC_CHSTAT_RX_FRAGS, 1);
 	}
 	if (more) {
@@ -272,6 +309,41 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 	}
 	rq->skb = NULL;
 	return skb;
+}
+
+/*
+ * Under RTNL. The device takes the new value for the next frame it starts;
+ * one it builds meanwhile gets no more buffers than an skb takes either way.
+ */
+void loopnic_en_set_lro(struct loopnic_port *port, bool on)
+{
+	if (port->hw)
+		loopnic_hw_reg_write(port->hw, LOOPNIC_REG_LRO,
+				     on ? LOOPNIC_RX_LRO_BUFS : 0);
+}
+
+/*
+ * A frame the device built of @cqe->lro_segs TCP segments: the stack takes
+ * it as GRO would have built it. Its TCP checksum is the first segment's,
+ * and the device checked every segment's. False if the CQE is not sane.
+ */
+static bool loopnic_rx_lro(struct loopnic_channel *ch, struct sk_buff *skb,
+			   const struct loopnic_cqe *cqe)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u16 mss = le16_to_cpu(cqe->lro_mss);
+
+	if (unlikely(cqe->lro_segs < 2 || !mss ||
+		     (skb->protocol != htons(ETH_P_IP) &&
+		      skb->protocol != htons(ETH_P_IPV6))))
+		return false;
+	shinfo->gso_size = mss;
+	shinfo->gso_segs = cqe->lro_segs;
+	shinfo->gso_type = skb->protocol == htons(ETH_P_IP) ? SKB_GSO_TCPV4 :
+							       SKB_GSO_TCPV6;
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	loopnic_count_frame(ch->port, LOOPNIC_RX_LRO_PACKETS, skb->len + ETH_HLEN);
+	return true;
 }
 
 /*
@@ -289,7 +361,7 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 	while (work < budget && (cqe = loopnic_cqe_get(cq))) {
 		struct loopnic_rq_buf buf = rq->buf[rq->cc & rq->mask];
 		struct sk_buff *skb;
-		u32 len;
+		u32 len, segs;
 
 		/* The device fills RQ entries in order: cqe->wqe_counter == rq->cc. */
 		rq->buf[rq->cc & rq->mask].page = NULL;
@@ -323,10 +395,20 @@ int loopnic_poll_rx_cq(struct loopnic_channel *ch, int budget)
 			skb->csum = csum_unfold(cqe->csum);
 		}
 		skb->protocol = eth_type_trans(skb, ch->netdev);
+		segs = 1;
+		if (cqe->flags & LOOPNIC_CQE_F_LRO) {
+			if (unlikely(!loopnic_rx_lro(ch, skb, cqe))) {
+				kfree_skb(skb);
+				loopnic_count(ch->port, LOOPNIC_RX_DROPS, 1);
+				continue;
+			}
+			segs = cqe->lro_segs;
+		}
 		skb_record_rx_queue(skb, ch->ix);
-		loopnic_count_frame(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
-				    len);
-		ch->dim_rx_packets++;
+		/* As mlx5: a frame LRO built counts as its segments, in its own bytes. */
+		loopnic_count_frames(ch->port, LOOPNIC_CH_CTR(ch->ix, LOOPNIC_CHSTAT_RX_PACKETS),
+				     segs, len);
+		ch->dim_rx_packets += segs;
 		ch->dim_rx_bytes += len;
 		trace_loopnic_rx(ch->netdev, skb, LOOPNIC_PATH_RING, ch->ix);
 		if (unlikely(loopnic_selftest_rx(ch->port, skb)))
