@@ -718,6 +718,21 @@ wait_quiet()
 	return 1
 }
 
+# feature_of NS DEV FEATURE: what ethtool -k says of DEV's FEATURE, e.g.
+# "off [fixed]".
+feature_of()
+{
+	nsx "$1" ethtool -k "$2" | sed -n "s/^[[:space:]]*$3: //p"
+}
+
+# pair_quiet: wait_quiet for $A and $B of a pair_netns, saying which is
+# not quiet.
+pair_quiet()
+{
+	wait_quiet "$A" "$NS_A" || diag "$A counters still moving"
+	wait_quiet "$B" "$NS_B" || diag "$B counters still moving"
+}
+
 # irq_of DEV CH: the Linux IRQ of DEV's channel CH, as /proc/interrupts
 # names it ("<dev>-ch<N>"); nothing while no handler is requested.
 irq_of()
@@ -768,6 +783,16 @@ pair_netns()
 	wait_for 10 carrier_is "$b" 1 "$NS_B" || die "$b: no carrier after both ends up"
 }
 
+# pair_ipv6 DEVA DEVB: IPv6 on a quiet pair_netns after all, with its
+# addresses (IPv6 brings frames of its own, MLD and ND, onto the pair).
+pair_ipv6()
+{
+	must ip netns exec "$NS_A" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=0"
+	must ip netns exec "$NS_B" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=0"
+	must ip -n "$NS_A" addr add fd00::1/64 dev "$1" nodad
+	must ip -n "$NS_B" addr add fd00::2/64 dev "$2" nodad
+}
+
 # rx_start WHAT NS CMD...: start a receiver, CMD in NS, whose last
 # argument is a file it creates once it listens (added here); wait for
 # that. Its pid in RX_PID (CMD's own: ip netns exec execs it, so it can
@@ -801,6 +826,44 @@ rx_result()
 	# shellcheck disable=SC2034 # read by the tests
 	RX_GOT=$(cat "$RX_OUT")
 	rm -f "$RX_OUT"
+}
+
+# tcp_stream DST BYTES [MSS]: one TCP stream of known bytes from $NS_A to
+# DST (IPv4 or IPv6) in $NS_B, port TCP_PORT (loopnic_tcpstream.py);
+# "BYTES SHA256" of each end in SENT and GOT.
+SENT="" GOT="" TCP_PORT=9100
+tcp_stream()
+{
+	local bind=0.0.0.0
+	[[ $1 != *:* ]] || bind=::
+	rx_start TCP "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind "$TCP_PORT"
+	# shellcheck disable=SC2034,SC2086 # read by the tests; $3, the MSS, may be empty
+	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$1" "$TCP_PORT" "$2" \
+		${3:-}) || diag "TCP sender failed"
+	rx_result
+	# shellcheck disable=SC2034 # read by the tests
+	GOT=$RX_GOT
+}
+
+# stream_intact: after a tcp_stream between the snapshots "base" and "now"
+# (of link_snap, and B_csum_err of tcp_in_csum_errors), B got what A sent
+# with no TCP checksum error, and ip -s link accounts for every frame.
+stream_intact()
+{
+	local rc=0
+	is_eq "bytes and sha256 received" "$SENT" "$GOT" || rc=1
+	[ -n "$SENT" ] || { echo "nothing sent"; rc=1; }
+	is_eq "B TCP InCsumErrors delta" 0 "$(delta B csum_err)" || rc=1
+	link_conserved base now || rc=1
+	return $rc
+}
+
+# tcp_in_csum_errors NS: the TCP MIB's InCsumErrors (IPv4 and IPv6 alike).
+tcp_in_csum_errors()
+{
+	# shellcheck disable=SC2016 # awk's own $
+	nsx "$1" awk '$1 == "Tcp:" && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		$1 == "Tcp:" { print $col["InCsumErrors"] }' /proc/net/snmp
 }
 
 # udp_rx_start NS SCRIPT ARGS...: rx_start of a UDP receiver

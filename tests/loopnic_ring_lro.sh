@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 
 A=loopnic0
 B=loopnic1
-PORT=9300
+TCP_PORT=9300
 BYTES=$((4 << 20))
 SMALL_MSS=88
 SMALL_BYTES=$((1 << 20))
@@ -33,19 +33,6 @@ command -v python3 >/dev/null || skip_all "no python3"
 
 declare -A base now
 
-feature_of()
-{
-	nsx "$1" ethtool -k "$2" | sed -n "s/^[[:space:]]*$3: //p"
-}
-
-# tcp_in_csum_errors NS: the TCP MIB's InCsumErrors (IPv4 and IPv6 alike).
-tcp_in_csum_errors()
-{
-	# shellcheck disable=SC2016 # awk's own $
-	nsx "$1" awk '$1 == "Tcp:" && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
-		$1 == "Tcp:" { print $col["InCsumErrors"] }' /proc/net/snmp
-}
-
 REGS=/tmp/$TEST_NAME.$$.regs
 on_exit "rm -f $REGS"
 # lro_reg DEV NS: the device's LOOPNIC_REG_LRO, from ethtool -d.
@@ -53,20 +40,6 @@ lro_reg()
 {
 	regs_dump "$1" "$2" "$REGS" || return 1
 	regs_word "$REGS" $REG_LRO
-}
-
-SENT="" GOT=""
-# stream DST BYTES [MSS]: one TCP stream A -> B; "BYTES SHA256" of each
-# end in SENT and GOT.
-stream()
-{
-	rx_start TCP "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv \
-		"$([[ $1 == *:* ]] && echo :: || echo 0.0.0.0)" $PORT
-	# shellcheck disable=SC2086 # $3, the MSS, may be empty
-	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$1" $PORT "$2" \
-		${3:-}) || diag "TCP sender failed"
-	rx_result
-	GOT=$RX_GOT
 }
 
 # shellcheck disable=SC2034 # s_arr is a nameref
@@ -80,39 +53,21 @@ snap()
 	s_arr["A_corrupt"]=$(ethstat $A fault_wire_corrupt "$NS_A")
 }
 
-d()
-{
-	echo $((now[$1] - base[$1]))
-}
-
 # quiet_stream DST BYTES [MSS]: a stream between two snapshots of quiet ports.
 quiet_stream()
 {
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	pair_quiet
 	snap base
-	stream "$@"
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	tcp_stream "$@"
+	pair_quiet
 	snap now
-	diag "sent $SENT, received $GOT; B rx_lro_packets +$(d B_lro_packets), rx_lro_bytes +$(d B_lro_bytes), A TX +$(d A_TX_packets) B RX +$(d B_RX_packets)"
+	diag "sent $SENT, received $GOT; B rx_lro_packets +$(delta B lro_packets), rx_lro_bytes +$(delta B lro_bytes), A TX +$(delta A TX_packets) B RX +$(delta B RX_packets)"
 }
 
-# intact: B got what A sent, with no TCP checksum error, and ip -s link
-# counted segments on both ends.
-intact()
-{
-	local rc=0
-	is_eq "bytes and sha256 received" "$SENT" "$GOT" || rc=1
-	[ -n "$SENT" ] || { echo "nothing sent"; rc=1; }
-	is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)" || rc=1
-	link_conserved base now || rc=1
-	return $rc
-}
-
+# merged: stream_intact, B counting merged frames as their segments.
 merged()
 {
-	intact && is_ge "B rx_lro_packets delta" 1 "$(d B_lro_packets)"
+	stream_intact && is_ge "B rx_lro_packets delta" 1 "$(delta B lro_packets)"
 }
 
 must_load path=ring
@@ -140,7 +95,7 @@ check "LRO: $BYTES bytes arrive intact, merged frames count as their segments (A
 # Most of the stream comes in LSO frames of tens of segments, each on the
 # wire in one engine run; only TCP's first, short frames do not merge.
 check_timing "LRO: at least half the stream's bytes arrived in merged frames" \
-	is_ge "B rx_lro_bytes delta" $((BYTES / 2)) "$(d B_lro_bytes)"
+	is_ge "B rx_lro_bytes delta" $((BYTES / 2)) "$(delta B lro_bytes)"
 
 # ---- a small MSS: more segments than a frame may have ------------------
 # 88-byte segments: the buffer limit would take ~340, the device stops at
@@ -159,10 +114,10 @@ if [ -d $DBG/$A/faults ]; then
 		# Each corrupted segment reached B's stack alone, which found its
 		# checksum wrong and dropped it; TCP sent it again.
 		is_eq "bytes and sha256 received" "$SENT" "$GOT" &&
-			is_ge "$A fault_wire_corrupt delta" 1 "$(d A_corrupt)" &&
+			is_ge "$A fault_wire_corrupt delta" 1 "$(delta A corrupt)" &&
 			is_eq "B TCP InCsumErrors delta = corrupted segments" \
-				"$(d A_corrupt)" "$(d B_csum_err)" &&
-			is_ge "B rx_lro_packets delta" 1 "$(d B_lro_packets)"
+				"$(delta A corrupt)" "$(delta B csum_err)" &&
+			is_ge "B rx_lro_packets delta" 1 "$(delta B lro_packets)"
 	}
 	check "LRO, 1 in $CORRUPT_N segments corrupted: none merged, each caught by TCP, intact" \
 		corrupt_caught
@@ -185,16 +140,16 @@ toggle()
 toggled_stream()
 {
 	local pid rc=0
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	pair_quiet
 	snap base
 	toggle &
 	pid=$!
 	bg_track $pid
-	stream 10.10.0.2 $BYTES
+	tcp_stream 10.10.0.2 $BYTES
 	wait $pid || rc=$?
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	pair_quiet
 	snap now
-	is_eq "ethtool -K lro off/on 20 times (status)" 0 "$rc" && intact
+	is_eq "ethtool -K lro off/on 20 times (status)" 0 "$rc" && stream_intact
 }
 check "LRO switched off and on 20 times under a stream: intact" toggled_stream
 
@@ -203,7 +158,7 @@ must nsx "$NS_B" ethtool -K $B lro off
 quiet_stream 10.10.0.2 $((BYTES / 4))
 unmerged()
 {
-	intact && is_eq "B rx_lro_packets delta" 0 "$(d B_lro_packets)"
+	stream_intact && is_eq "B rx_lro_packets delta" 0 "$(delta B lro_packets)"
 }
 check "LRO off: intact, no frame merged" unmerged
 
@@ -223,19 +178,16 @@ no_rxcsum()
 check "rx-checksumming off turns LRO off (requested on), rx on turns it back on" no_rxcsum
 
 # ---- IPv6 ------------------------------------------------------------------
-must ip netns exec "$NS_A" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=0"
-must ip netns exec "$NS_B" sysctl -qw "net.ipv6.conf.$B.disable_ipv6=0"
-must ip -n "$NS_A" addr add fd00::1/64 dev $A nodad
-must ip -n "$NS_B" addr add fd00::2/64 dev $B nodad
+pair_ipv6 $A $B
 snap base
-stream fd00::2 $BYTES
+tcp_stream fd00::2 $BYTES
 snap now
-diag "IPv6: sent $SENT, received $GOT; B rx_lro_packets +$(d B_lro_packets)"
+diag "IPv6: sent $SENT, received $GOT; B rx_lro_packets +$(delta B lro_packets)"
 merged6()
 {
 	is_eq "bytes and sha256 received" "$SENT" "$GOT" &&
-		is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)" &&
-		is_ge "B rx_lro_packets delta" 1 "$(d B_lro_packets)"
+		is_eq "B TCP InCsumErrors delta" 0 "$(delta B csum_err)" &&
+		is_ge "B rx_lro_packets delta" 1 "$(delta B lro_packets)"
 }
 check "LRO over IPv6: intact, merged" merged6
 

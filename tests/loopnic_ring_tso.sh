@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 A=loopnic0
 B=loopnic1
-PORT=9100
+TCP_PORT=9100
 BYTES=$((4 << 20))
 MTU=1500
 # 64 kB frames take 52 ms each at this rate, and the MAC runs 10 ms ahead
@@ -33,15 +33,7 @@ declare -A base now
 
 tso_shown()
 {
-	nsx "$NS_A" ethtool -k $A | sed -n "s/^[[:space:]]*$1: //p"
-}
-
-# tcp_in_csum_errors NS: the TCP MIB's InCsumErrors (IPv4 and IPv6 alike).
-tcp_in_csum_errors()
-{
-	# shellcheck disable=SC2016 # awk's own $
-	nsx "$1" awk '$1 == "Tcp:" && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
-		$1 == "Tcp:" { print $col["InCsumErrors"] }' /proc/net/snmp
+	feature_of "$NS_A" $A "$1"
 }
 
 # tx_oversize DEV NS: frames DEV's MAC sent in the RMON buckets that start
@@ -52,21 +44,6 @@ tx_oversize()
 		$1 ~ /^tx-rmon-etherStatsPkts[0-9]+to[0-9]+Octets:$/ {
 			split($1, r, /Pkts|to|Octets/); if (r[2] + 0 > max) n += $2 }
 		END { print n + 0 }'
-}
-
-SENT="" GOT=""
-# stream DST BYTES [MSS]: one TCP stream A -> B; "BYTES SHA256" of each
-# end in SENT and GOT.
-stream()
-{
-	local dst=$1 bytes=$2 bind=0.0.0.0
-	[[ $dst != *:* ]] || bind=::
-	rx_start TCP "$NS_B" python3 "$TESTS_DIR/loopnic_tcpstream.py" recv $bind $PORT
-	# shellcheck disable=SC2086 # $3, the MSS, may be empty
-	SENT=$(nsx "$NS_A" python3 "$TESTS_DIR/loopnic_tcpstream.py" send "$dst" $PORT "$bytes" \
-		${3:-}) || diag "TCP sender failed"
-	rx_result
-	GOT=$RX_GOT
 }
 
 # shellcheck disable=SC2034 # s_arr is a nameref
@@ -91,8 +68,7 @@ d()
 # snap_quiet ARRAY: snap once both ports are quiet (or say they are not).
 snap_quiet()
 {
-	wait_quiet $A "$NS_A" || diag "$A counters still moving"
-	wait_quiet $B "$NS_B" || diag "$B counters still moving"
+	pair_quiet
 	snap "$1"
 }
 
@@ -100,7 +76,7 @@ snap_quiet()
 quiet_stream()
 {
 	snap_quiet base
-	stream "$@"
+	tcp_stream "$@"
 	snap_quiet now
 	diag "sent $SENT, received $GOT; tx_tso_packets +$(d A_tso_packets), tx_tso_bytes +$(d A_tso_bytes), A TX +$(d A_TX_packets) B RX +$(d B_RX_packets)"
 }
@@ -110,11 +86,8 @@ quiet_stream()
 intact()
 {
 	local rc=0
-	is_eq "bytes and sha256 received" "$SENT" "$GOT" || rc=1
-	[ -n "$SENT" ] || { echo "nothing sent"; rc=1; }
-	is_eq "B TCP InCsumErrors delta" 0 "$(d B_csum_err)" || rc=1
+	stream_intact || rc=1
 	is_eq "frames over $((MTU + 14)) bytes sent by $A's MAC" 0 "$(d A_oversize)" || rc=1
-	link_conserved base now || rc=1
 	return $rc
 }
 
@@ -256,7 +229,7 @@ dry_stream()
 	) &
 	pid=$!
 	bg_track $pid
-	stream 10.10.0.2 $BYTES
+	tcp_stream 10.10.0.2 $BYTES
 	wait $pid
 	DRY_RC=$?
 }
@@ -413,12 +386,9 @@ must nsx "$NS_B" ethtool -A $B rx off tx off
 
 # ---- IPv6 (TSO6) -----------------------------------------------------
 # Last: IPv6 brings its own frames (MLD, ND) onto the pair.
-must ip netns exec "$NS_A" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=0"
-must ip netns exec "$NS_B" sysctl -qw "net.ipv6.conf.$B.disable_ipv6=0"
-must ip -n "$NS_A" addr add fd00::1/64 dev $A nodad
-must ip -n "$NS_B" addr add fd00::2/64 dev $B nodad
+pair_ipv6 $A $B
 snap base
-stream fd00::2 $BYTES
+tcp_stream fd00::2 $BYTES
 snap now
 diag "IPv6: sent $SENT, received $GOT; tx_tso_packets +$(d A_tso_packets), tx_tso_bytes +$(d A_tso_bytes)"
 intact6()
@@ -448,7 +418,7 @@ vlan_stream()
 	must ip -n "$NS_A" link set $A.5 up
 	must ip -n "$NS_B" link set $B.5 up
 	snap base
-	stream 10.10.5.2 $((BYTES / 4))
+	tcp_stream 10.10.5.2 $((BYTES / 4))
 	snap now
 }
 vlan_intact()

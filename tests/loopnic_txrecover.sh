@@ -106,6 +106,23 @@ quiet_snap()
 	snap_pair "$1" "$STATS"
 }
 
+# recovery KNOB COUNTER: with A's counters in base, inject the fault of
+# debugfs KNOB on channel 0 while the stream runs, until A's COUNTER grows
+# (RECOVER_WAIT s at most); the seconds it took in T_REC.
+T_REC=0
+recovery()
+{
+	local t0
+	quiet_snap base
+	dmesg_mark
+	echo 0 > "$DBG/$1" || die "could not inject $1"
+	t0=$SECONDS
+	stream
+	wait_for $RECOVER_WAIT grown "$2"
+	T_REC=$((SECONDS - t0))
+	stream_stop
+}
+
 timed_out_in_dmesg()
 {
 	dmesg_since_mark | grep -E "$A.*transmit queue 0 timed out" ||
@@ -130,15 +147,8 @@ conserved()
 
 # ---- stalled SQ --------------------------------------------------------
 
-quiet_snap base
-dmesg_mark
-echo 0 > "$DBG/fault_sq_stall" || die "could not inject an SQ stall"
-T0=$SECONDS
-stream
-wait_for $RECOVER_WAIT grown tx_recover
-T_STALL=$((SECONDS - T0))
-stream_stop
-diag "SQ stall: recovered after ${T_STALL} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+recovery fault_sq_stall tx_recover
+diag "SQ stall: recovered after ${T_REC} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
 
 stall_recovered()
 {
@@ -165,15 +175,8 @@ check "stalled SQ: frames it held counted in tx_drops alone, A tx = B rx" stall_
 
 # ---- lost interrupt ------------------------------------------------------
 
-quiet_snap base
-dmesg_mark
-echo 0 > "$DBG/fault_lost_irq" || die "could not inject a lost interrupt"
-T0=$SECONDS
-stream
-wait_for $RECOVER_WAIT grown tx_timeout_recover_eq
-T_IRQ=$((SECONDS - T0))
-stream_stop
-diag "lost interrupt: recovered after ${T_IRQ} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
+recovery fault_lost_irq tx_timeout_recover_eq
+diag "lost interrupt: recovered after ${T_REC} s; $(dmesg_since_mark | grep -E "$A" | tr '\n' ' ')"
 
 quiet_snap now
 irq_recovered()
@@ -202,16 +205,9 @@ BQL=/sys/class/net/$A/queues/tx-0/byte_queue_limits
 BQL_MAX=$(nsx "$NS_A" cat $BQL/limit_max) || die "no BQL limit_max"
 nsx "$NS_A" sh -c "echo 0 > $BQL/limit_max" || die "could not cap BQL"
 ping_ok "$NS_A" 10.10.0.2 2 >/dev/null || die "no pings with BQL capped"
-quiet_snap base
-dmesg_mark
-echo 0 > "$DBG/fault_sq_bad_db" || die "could not ring a bad doorbell"
-T0=$SECONDS
-stream
-wait_for $RECOVER_WAIT grown tx_recover
-T_DB=$((SECONDS - T0))
-stream_stop
+recovery fault_sq_bad_db tx_recover
 nsx "$NS_A" sh -c "echo $BQL_MAX > $BQL/limit_max" || die "could not restore BQL"
-diag "bad doorbell: recovered after ${T_DB} s; $(dmesg_since_mark | grep -E "$A|loopnic_hw" | tr '\n' ' ')"
+diag "bad doorbell: recovered after ${T_REC} s; $(dmesg_since_mark | grep -E "$A|loopnic_hw" | tr '\n' ' ')"
 quiet_snap now
 bad_db_recovered()
 {
