@@ -370,7 +370,8 @@ bool loopnic_hw_fault_reg_read(struct loopnic_hw *hw, u32 reg, u64 *val);
 bool loopnic_hw_lro_append(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *src,
 			   struct loopnic_hw_wire_frame *wf, u32 pc, u32 max_bufs);
 bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_frame *wf,
-			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum);
+			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum,
+			 u32 max_bufs);
 void loopnic_hw_lro_end(struct loopnic_hw_ch *ch);
 void loopnic_hw_lro_flush(struct loopnic_hw_ch *ch);
 void loopnic_hw_lro_drop(struct loopnic_hw_ch *ch);

@@ -32,7 +32,8 @@ struct loopnic_hw_lro_seg {
 /*
  * Whether the MAC could merge the segment at all: TCP over IPv4 without
  * options (IP header checksum right) or IPv6, its headers staged, with
- * payload and no padding, no flag but ACK and PSH.
+ * payload and no padding, no flag but ACK and PSH (not AE, nor a reserved
+ * bit either: a merged frame keeps its first segment's flags).
  */
 static bool loopnic_hw_lro_parse(const struct loopnic_hw_wire_frame *wf,
 				 struct loopnic_hw_lro_seg *seg)
@@ -52,8 +53,9 @@ static bool loopnic_hw_lro_parse(const struct loopnic_hw_wire_frame *wf,
 	seg->hdr_len = ip.l4 + th->doff * 4;
 	if (th->doff < 5 || seg->hdr_len > wf->staged || seg->hdr_len >= wf->len)
 		return false;
-	if ((tcp_flag_word(th) & (TCP_FLAG_CWR | TCP_FLAG_ECE | TCP_FLAG_URG |
-				  TCP_FLAG_RST | TCP_FLAG_SYN | TCP_FLAG_FIN)) ||
+	if ((tcp_flag_word(th) & (TCP_RESERVED_BITS | TCP_FLAG_CWR | TCP_FLAG_ECE |
+				  TCP_FLAG_URG | TCP_FLAG_RST | TCP_FLAG_SYN |
+				  TCP_FLAG_FIN)) ||
 	    !th->ack)
 		return false;
 	seg->payload = wf->len - seg->hdr_len;
@@ -275,14 +277,15 @@ end:
  * moves the counter past its buffers.
  */
 bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_frame *wf,
-			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum)
+			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum,
+			 u32 max_bufs)
 {
 	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
 	struct loopnic_hw_lro *s = &ch->lro;
 	struct loopnic_hw_lro_seg seg;
 	__wsum tcp;
 
-	if (!loopnic_hw_lro_parse(wf, &seg) || seg.psh ||
+	if (n > max_bufs || !loopnic_hw_lro_parse(wf, &seg) || seg.psh ||
 	    loopnic_hw_rq_wqe_len(rq, rq->ctr) < seg.hdr_len)
 		return false;
 	/* The IP header's length is even: no byte of it swaps places. */

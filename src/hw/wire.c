@@ -347,7 +347,7 @@ static enum loopnic_hw_wire loopnic_hw_rx_frame(struct loopnic_hw *hw,
 	sum = rx.csum;
 	rx.csum_valid = csum;
 	rx.csum = csum ? sum : 0;
-	if (!lro || !loopnic_hw_lro_open(ch, wf, n, room, &rx, sum))
+	if (!lro || !loopnic_hw_lro_open(ch, wf, n, room, &rx, sum, lro))
 		loopnic_hw_rq_complete(ch, rq->ctr, n, len, 0, &rx);
 	rq->ctr += n;
 delivered:
@@ -584,7 +584,12 @@ void loopnic_hw_loopback_set(struct loopnic_hw *hw, u64 val)
 	loopnic_hw_tx_kick(hw, GENMASK(LOOPNIC_HW_MAX_CHANNELS - 1, 0));
 }
 
-/* End of a TX batch: the RX CQs that got frames (ours too) may interrupt. */
+/*
+ * End of a TX batch: the RX CQs that got frames (ours too) end what LRO
+ * built of them and may interrupt. Should the cable have been cut since
+ * (a destroy), a frame LRO holds at the peer stays open until its RQ gets
+ * another frame, RX_HOLD, or goes off, as the peer's own destroy does.
+ */
 void loopnic_hw_wire_flush(struct loopnic_hw *hw, unsigned long rx_chs)
 {
 	unsigned long self = rx_chs >> LOOPNIC_HW_SELF;
