@@ -312,8 +312,9 @@ static struct sk_buff *loopnic_rx_buf(struct loopnic_channel *ch,
 }
 
 /*
- * Under RTNL. The device takes the new value for the next frame it starts;
- * one it builds meanwhile gets no more buffers than an skb takes either way.
+ * Under RTNL. The device reads the limit per segment: a frame it builds
+ * meanwhile ends with the next one (off), or may grow to the new limit.
+ * Either way no frame passes 64 kB, which the RX path takes as is.
  */
 void loopnic_en_set_lro(struct loopnic_port *port, bool on)
 {
