@@ -102,6 +102,7 @@ struct loopnic_hw_lro {
 	u32 hdr_len;
 	u32 mss;
 	u32 next_seq;
+	bool ipv6;
 	bool psh;
 	/* The first segment's RSS result and, for a frame of one, its sum. */
 	struct loopnic_hw_rx_info rx;
@@ -298,6 +299,7 @@ struct loopnic_hw_ip {
 };
 
 bool loopnic_hw_parse_ip(const u8 *frame, u32 len, struct loopnic_hw_ip *ip);
+void loopnic_hw_ip_set_len(u8 *frame, bool ipv6, u32 len);
 
 enum loopnic_hw_wire {
 	LOOPNIC_WIRE_SENT,
@@ -372,7 +374,6 @@ bool loopnic_hw_lro_append(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *src,
 bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_frame *wf,
 			 u32 n, u32 room, const struct loopnic_hw_rx_info *rx, __sum16 sum,
 			 u32 max_bufs);
-void loopnic_hw_lro_end(struct loopnic_hw_ch *ch);
 void loopnic_hw_lro_flush(struct loopnic_hw_ch *ch);
 void loopnic_hw_lro_drop(struct loopnic_hw_ch *ch);
 u32 loopnic_hw_lro_bufs(u64 val);

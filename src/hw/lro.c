@@ -22,6 +22,7 @@
 
 /* What LRO needs to know of a segment, from its staged headers. */
 struct loopnic_hw_lro_seg {
+	bool ipv6;
 	u32 l4;
 	u32 hdr_len;
 	u32 payload;
@@ -49,6 +50,7 @@ static bool loopnic_hw_lro_parse(const struct loopnic_hw_wire_frame *wf,
 			     ip_fast_csum(data + ETH_HLEN, 5)))
 		return false;
 	th = (const struct tcphdr *)(data + ip.l4);
+	seg->ipv6 = ip.alen == 32;
 	seg->l4 = ip.l4;
 	seg->hdr_len = ip.l4 + th->doff * 4;
 	if (th->doff < 5 || seg->hdr_len > wf->staged || seg->hdr_len >= wf->len)
@@ -65,17 +67,16 @@ static bool loopnic_hw_lro_parse(const struct loopnic_hw_wire_frame *wf,
 }
 
 /* @sum, the ones' complement sum of the TCP header and payload, is right. */
-static bool loopnic_hw_lro_csum_ok(const u8 *data, u32 l4, u32 len, __wsum sum)
+static bool loopnic_hw_lro_csum_ok(const u8 *data, bool ipv6, u32 l4, u32 len,
+				   __wsum sum)
 {
-	if (l4 == ETH_HLEN + sizeof(struct iphdr)) {
-		const struct iphdr *ip4 = (const struct iphdr *)(data + ETH_HLEN);
+	const struct ipv6hdr *ip6 = (const struct ipv6hdr *)(data + ETH_HLEN);
+	const struct iphdr *ip4 = (const struct iphdr *)(data + ETH_HLEN);
 
-		return !csum_tcpudp_magic(ip4->saddr, ip4->daddr, len - l4,
-					  IPPROTO_TCP, sum);
-	}
-	return !csum_ipv6_magic(&((const struct ipv6hdr *)(data + ETH_HLEN))->saddr,
-				&((const struct ipv6hdr *)(data + ETH_HLEN))->daddr,
-				len - l4, IPPROTO_TCP, sum);
+	if (ipv6)
+		return !csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len - l4,
+					IPPROTO_TCP, sum);
+	return !csum_tcpudp_magic(ip4->saddr, ip4->daddr, len - l4, IPPROTO_TCP, sum);
 }
 
 /* The segment's headers continue the open frame's flow, in order. */
@@ -89,7 +90,7 @@ static bool loopnic_hw_lro_match(const struct loopnic_hw_lro *s, const u8 *h,
 	if (seg->l4 != s->l4 || seg->hdr_len != s->hdr_len ||
 	    memcmp(h, s->hdr, ETH_HLEN))
 		return false;
-	if (s->l4 == ETH_HLEN + sizeof(struct iphdr)) {
+	if (!s->ipv6) {
 		const struct iphdr *a = (const struct iphdr *)(h + ETH_HLEN);
 		const struct iphdr *b = (const struct iphdr *)(s->hdr + ETH_HLEN);
 
@@ -178,14 +179,14 @@ static bool loopnic_hw_lro_copy(struct loopnic_hw_ch *ch, struct loopnic_hw_ch *
 	sum = csum_partial(wf->data + l4, seg->hdr_len - l4, 0);
 	sum = csum_block_add(sum, part, seg->hdr_len - l4);
 	sum = csum_block_add(sum, rest, staged - l4);
-	return loopnic_hw_lro_csum_ok(wf->data, l4, wf->len, sum);
+	return loopnic_hw_lro_csum_ok(wf->data, seg->ipv6, l4, wf->len, sum);
 }
 
 /*
  * The frame open for @ch's RQ is complete: its headers get the lengths of
  * the whole, and its buffers their CQEs.
  */
-void loopnic_hw_lro_end(struct loopnic_hw_ch *ch)
+static void loopnic_hw_lro_end(struct loopnic_hw_ch *ch)
 {
 	struct loopnic_hw_q *rq = &ch->q[LOOPNIC_Q_RQ];
 	struct loopnic_hw_lro *s = &ch->lro;
@@ -204,17 +205,7 @@ void loopnic_hw_lro_end(struct loopnic_hw_ch *ch)
 
 	/* The first buffer holds the headers: loopnic_hw_lro_open() made sure. */
 	h = loopnic_hw_rq_buf(ch->hw, rq, s->ctr, &blen);
-	if (s->l4 == ETH_HLEN + sizeof(struct iphdr)) {
-		struct iphdr *ip4 = (struct iphdr *)(h + ETH_HLEN);
-
-		ip4->tot_len = htons(s->len - ETH_HLEN);
-		ip4->check = 0;
-		ip4->check = ip_fast_csum(ip4, ip4->ihl);
-	} else {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(h + ETH_HLEN);
-
-		ip6->payload_len = htons(s->len - s->l4);
-	}
+	loopnic_hw_ip_set_len(h, s->ipv6, s->len);
 	if (s->psh)
 		((struct tcphdr *)(h + s->l4))->psh = 1;
 
@@ -291,7 +282,7 @@ bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_
 	/* The IP header's length is even: no byte of it swaps places. */
 	tcp = csum_sub(csum_unfold(sum),
 		       csum_partial(wf->data + ETH_HLEN, seg.l4 - ETH_HLEN, 0));
-	if (!loopnic_hw_lro_csum_ok(wf->data, seg.l4, wf->len, tcp))
+	if (!loopnic_hw_lro_csum_ok(wf->data, seg.ipv6, seg.l4, wf->len, tcp))
 		return false;
 
 	s->segs = 1;
@@ -299,6 +290,7 @@ bool loopnic_hw_lro_open(struct loopnic_hw_ch *ch, const struct loopnic_hw_wire_
 	s->bufs = n;
 	s->len = wf->len;
 	s->room = room;
+	s->ipv6 = seg.ipv6;
 	s->l4 = seg.l4;
 	s->hdr_len = seg.hdr_len;
 	s->mss = seg.payload;

@@ -83,16 +83,14 @@ static void loopnic_hw_lso_fixup(u8 *frame, const struct loopnic_hw_lso *lso,
 	if (lso->ipv6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)(frame + ETH_HLEN);
 
-		ip6->payload_len = htons(tcp_len);
+		loopnic_hw_ip_set_len(frame, true, len);
 		th->check = ~csum_ipv6_magic(&ip6->saddr, &ip6->daddr, tcp_len,
 					     IPPROTO_TCP, 0);
 	} else {
 		struct iphdr *ip4 = (struct iphdr *)(frame + ETH_HLEN);
 
-		ip4->tot_len = htons(len - ETH_HLEN);
 		ip4->id = htons(ntohs(ip4->id) + k);
-		ip4->check = 0;
-		ip4->check = ip_fast_csum(ip4, ip4->ihl);
+		loopnic_hw_ip_set_len(frame, false, len);
 		th->check = ~csum_tcpudp_magic(ip4->saddr, ip4->daddr, tcp_len,
 					       IPPROTO_TCP, 0);
 	}

@@ -101,6 +101,25 @@ bool loopnic_hw_parse_ip(const u8 *frame, u32 len, struct loopnic_hw_ip *ip)
 }
 
 /*
+ * Make the IP header of @frame (IPv4 without options' checksum included,
+ * or IPv6) say the packet ends with the @len bytes of the frame.
+ */
+void loopnic_hw_ip_set_len(u8 *frame, bool ipv6, u32 len)
+{
+	if (ipv6) {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(frame + ETH_HLEN);
+
+		ip6->payload_len = htons(len - ETH_HLEN - sizeof(*ip6));
+	} else {
+		struct iphdr *ip4 = (struct iphdr *)(frame + ETH_HLEN);
+
+		ip4->tot_len = htons(len - ETH_HLEN);
+		ip4->check = 0;
+		ip4->check = ip_fast_csum(ip4, ip4->ihl);
+	}
+}
+
+/*
  * Source and destination address, then for TCP and UDP source and
  * destination port, in wire order (as Microsoft's RSS spec). Returns the
  * hash, and in @type what it covered.
